@@ -1,0 +1,81 @@
+/**
+ * A node of the etcd key space. Fields etcd left out stay absent (`'ttl' in node` is false for a
+ * node without a TTL).
+ */
+export class Node {
+  /** The full key, e.g. `/a/b`; the root is `/`. */
+  readonly key: string;
+  declare readonly modifiedIndex?: number;
+  declare readonly createdIndex?: number;
+  /** Seconds left to live, rounded up, as etcd computed it when answering. */
+  declare readonly ttl?: number;
+  /** When the node expires. */
+  declare readonly expiration?: Date;
+
+  constructor(fields: NodeFields) {
+    this.key = fields.key;
+    assignPresent(this, 'modifiedIndex', fields.modifiedIndex);
+    assignPresent(this, 'createdIndex', fields.createdIndex);
+    assignPresent(this, 'ttl', fields.ttl);
+    assignPresent(this, 'expiration', fields.expiration);
+  }
+
+  /** The node's `modifiedIndex`. */
+  get index(): number | undefined {
+    return this.modifiedIndex;
+  }
+
+  /** The node's `expiration`. */
+  get expiresAt(): Date | undefined {
+    return this.expiration;
+  }
+
+  /** True for a `Directory`. */
+  get dir(): boolean {
+    return false;
+  }
+}
+
+/** The fields every node may carry. */
+export interface NodeFields {
+  key: string;
+  modifiedIndex?: number | undefined;
+  createdIndex?: number | undefined;
+  ttl?: number | undefined;
+  expiration?: Date | undefined;
+}
+
+/** A file: a node with a value. */
+export class Value extends Node {
+  readonly value: string;
+
+  constructor(fields: NodeFields & { value: string }) {
+    super(fields);
+    this.value = fields.value;
+  }
+}
+
+/** A directory; `nodes` holds its children as etcd listed them (all levels for a recursive get). */
+export class Directory extends Node {
+  readonly nodes: Node[];
+
+  constructor(fields: NodeFields & { nodes?: Node[] | undefined }) {
+    super(fields);
+    this.nodes = fields.nodes ?? [];
+  }
+
+  /** The values of the direct children that are files, in listing order. */
+  get values(): string[] {
+    const values: string[] = [];
+    for (const node of this.nodes) if (node instanceof Value) values.push(node.value);
+    return values;
+  }
+
+  override get dir(): boolean {
+    return true;
+  }
+}
+
+function assignPresent<T extends object>(target: T, name: string, value: unknown): void {
+  if (value !== undefined) Object.defineProperty(target, name, { value, enumerable: true });
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest run covers every package; the global setup starts a real etcd (or uses ETCD_URL)
+// and hands its address to the tests that need one.
+export default defineConfig({
+  test: {
+    projects: ['packages/*', 'tooling/*', 'examples/*'],
+    globalSetup: ['./tooling/etcd/src/global-setup.ts'],
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
