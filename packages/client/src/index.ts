@@ -1,0 +1,13 @@
+export * from '@etc/protocol';
+export { HttpAdapter, type HttpAdapterOptions } from '@etc/transport-http';
+export { Client } from './client.js';
+export { type EtcdOptions, etcd } from './etcd.js';
+export type {
+  CreateOptions,
+  DeleteOptions,
+  GetOptions,
+  RefreshOptions,
+  SetOptions,
+  UpdateOptions,
+  WaitOptions,
+} from './options.js';

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConnectionError,
+  ConnectionRefused,
+  EtcdError,
+  EtcException,
+  etcdErrorFor,
+  etcdErrorMessages,
+  HTTPError,
+  InvalidResponse,
+  KeyNotFound,
+  NodeExist,
+  OutcomeUnknown,
+  TimedOut,
+} from './errors.js';
+import * as all from './index.js';
+
+describe('error classes', () => {
+  it('has one class per etcd code, named as in the original, with name and code set', () => {
+    const codes = Object.keys(etcdErrorMessages).map(Number);
+    expect(codes).toHaveLength(31);
+    for (const errorCode of codes) {
+      const error = etcdErrorFor({ errorCode, index: 1 });
+      expect(error.constructor).not.toBe(EtcdError);
+      expect(error.errorCode).toBe(errorCode);
+      expect(error.message).toBe(etcdErrorMessages[errorCode]);
+      expect((all as Record<string, unknown>)[error.name]).toBe(error.constructor);
+      expect(error.code).toBe(`ETC_ETCD_${errorCode}`);
+    }
+  });
+
+  it('keeps instanceof working for a copy of the class from another install', () => {
+    const error = new KeyNotFound({ errorCode: 100, cause: '/a', index: 3 });
+    // A second copy of the package defines its own classes; the brand still matches by name.
+    class KeyNotFoundCopy extends EtcdError {
+      static override readonly brand = 'KeyNotFound';
+    }
+    expect(error).toBeInstanceOf(KeyNotFoundCopy);
+    expect(error).not.toBeInstanceOf(NodeExist);
+    expect({}).not.toBeInstanceOf(EtcException);
+    expect(new Error('x')).not.toBeInstanceOf(EtcException);
+  });
+
+  it('builds the transport errors with their hierarchy', () => {
+    const refused = new ConnectionRefused('refused', { endpoint: 'http://127.0.0.1:1' });
+    expect(refused).toBeInstanceOf(ConnectionError);
+    expect(refused.endpoint).toBe('http://127.0.0.1:1');
+    expect(refused.name).toBe('ConnectionRefused');
+    const timedOut = new TimedOut('slow', { timeout: 50 });
+    expect(timedOut).toBeInstanceOf(ConnectionError);
+    expect(timedOut.timeout).toBe(50);
+    expect(timedOut.code).toBe('ETC_TIMED_OUT');
+    expect(new OutcomeUnknown('maybe')).toBeInstanceOf(ConnectionError);
+    const invalid = new InvalidResponse(200, 'bad', 'x'.repeat(1000));
+    expect(invalid).toBeInstanceOf(HTTPError);
+    expect(invalid.body).toHaveLength(512);
+    expect(String(new HTTPError(502, 'HTTP 502 Bad Gateway'))).toBe('HTTPError: HTTP 502 Bad Gateway');
+  });
+});

@@ -1,0 +1,69 @@
+import { etcd } from '@etc/client';
+import { startEtcd } from '@etc/etcd-launcher';
+import { mockEtcd } from '@etc/mock';
+import { Pool } from 'undici';
+import { compare } from './measure.js';
+
+// Compares etc against a bare undici request to the same etcd, in the same process and run.
+// Prints ops/s and the ratio (etc / bare); 1.00 means "as fast as a bare HTTP request".
+const count = Number(process.env.BENCH_OPS ?? 2000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+
+const external = process.env.ETCD_URL;
+const cluster = external ? undefined : await startEtcd();
+const url = external ?? cluster!.url;
+const pool = new Pool(url, { connections: 16 });
+const client = etcd(url, { connections: 16 });
+const prefix = `/bench-${process.pid}`;
+await client.set(`${prefix}/key`, 'value');
+
+const bareGet = () =>
+  pool
+    .request({ method: 'GET', path: `/v2/keys${prefix}/key` })
+    .then(async (r) => JSON.parse(await r.body.text()));
+const barePut = (i: number) =>
+  pool
+    .request({
+      method: 'PUT',
+      path: `/v2/keys${prefix}/put`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `value=v${i}`,
+    })
+    .then(async (r) => JSON.parse(await r.body.text()));
+const etcGet = () => client.get(`${prefix}/key`);
+const etcSet = (i: number) => client.set(`${prefix}/put`, `v${i}`);
+
+// Warm up both paths (connections, JIT).
+for (let i = 0; i < 200; i++) await Promise.all([bareGet(), etcGet()]);
+
+const rows: string[][] = [];
+for (const [label, concurrency, base, cand] of [
+  ['get, 1 in flight', 1, bareGet, etcGet],
+  ['get, 16 in flight', 16, bareGet, etcGet],
+  ['set, 1 in flight', 1, barePut, etcSet],
+  ['set, 16 in flight', 16, barePut, etcSet],
+] as const) {
+  const r = await compare(rounds, count, concurrency, ['bare undici', base], ['etc', cand]);
+  rows.push([
+    label,
+    r.baseline.opsPerSecond.toFixed(0),
+    r.candidate.opsPerSecond.toFixed(0),
+    r.ratio.toFixed(2),
+  ]);
+}
+
+const mock = mockEtcd();
+await mock.set('/key', 'value');
+const mockStart = performance.now();
+for (let i = 0; i < count; i++) await mock.get('/key');
+const mockRate = (count / (performance.now() - mockStart)) * 1000;
+
+console.log(`etc vs a bare undici request to the same etcd (${count} ops x ${rounds} rounds, best round)\n`);
+console.log('| operation | bare undici ops/s | etc ops/s | ratio |');
+console.log('|---|---|---|---|');
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+console.log(`\nmock: ${mockRate.toFixed(0)} gets/s in memory`);
+
+await client.delete(prefix, { recursive: true });
+await Promise.all([client.close(), pool.close(), mock.close()]);
+await cluster?.stop();

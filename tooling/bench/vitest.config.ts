@@ -1,3 +1,0 @@
-import { etcProject } from '@etc/vitest-config';
-
-export default etcProject('@etc/bench');
