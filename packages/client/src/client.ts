@@ -20,6 +20,7 @@ import type {
   UpdateOptions,
   WaitOptions,
 } from './options.js';
+import { Watch, WatchHub, type WatchOptions } from './watch.js';
 
 const call = ['timeout', 'signal'] as const;
 
@@ -31,12 +32,14 @@ const call = ['timeout', 'signal'] as const;
 export class Client implements AsyncDisposable {
   /** The adapter this client sends through. */
   readonly adapter: Adapter;
+  private readonly watches: WatchHub;
 
   constructor(adapter: Adapter) {
     if (typeof adapter !== 'object' || adapter === null || typeof adapter.get !== 'function') {
       throw new TypeError('Client needs an Adapter (use etcd(url) for HTTP, or mockEtcd() from @etc/mock)');
     }
     this.adapter = adapter;
+    this.watches = new WatchHub(adapter);
   }
 
   /** The first endpoint. */
@@ -154,9 +157,25 @@ export class Client implements AsyncDisposable {
     })) as SetResult;
   }
 
-  /** Closes the adapter: connections, timers and pending waits (which reject). Idempotent. */
-  close(): Promise<void> {
-    return this.adapter.close();
+  /**
+   * Yields every change of a key (of its subtree with `recursive`) in index order, with no gap and
+   * no duplicate, for as long as you iterate: from `index` when given, else from when iteration
+   * begins. Network errors are retried with backoff (on another member when there is one). When
+   * etcd has cleared the history the watch needs (401), it yields a fresh `Got` of the key as a
+   * snapshot (a key that does not exist is a `Got` whose node is a bare `Node`) and goes on from the
+   * snapshot's `etcdIndex + 1`. Watches of one key, or below a key watched recursively, share one
+   * long poll. It ends on `break`, `signal` abort or `close()`; any other etcd error ends it by
+   * rejecting `next()`.
+   */
+  watch(key: string, options?: WatchOptions): Watch {
+    const o = checkOptions('watch', options, ['index', 'recursive', 'signal']);
+    return new Watch(this.watches, normalizeKey(key), o);
+  }
+
+  /** Ends every watch and closes the adapter: connections, timers and pending waits (which reject). Idempotent. */
+  async close(): Promise<void> {
+    this.watches.close();
+    await this.adapter.close();
   }
 
   /** The original library's name for `close()`. */
