@@ -1,0 +1,117 @@
+import { describe } from '@etc/protocol';
+import { parseEndpoints } from './endpoints.js';
+
+/** TLS client options for https endpoints, as Node's `tls.connect` takes them. */
+export interface HttpTlsOptions {
+  /** Trusted CA certificates (PEM), replacing Node's default list. */
+  ca?: string | Buffer | Array<string | Buffer> | undefined;
+  /** Client certificate (PEM) for mutual TLS. */
+  cert?: string | Buffer | undefined;
+  /** Private key (PEM) of the client certificate. */
+  key?: string | Buffer | undefined;
+  /** Verify the server's certificate (default `true`). */
+  rejectUnauthorized?: boolean | undefined;
+  /** Server name for SNI and certificate checks (default: the endpoint's host name). */
+  servername?: string | undefined;
+}
+
+/** The options of `HttpAdapter`. */
+export interface HttpAdapterOptions {
+  /** One URL, a comma-separated list, or an array. Default `http://127.0.0.1:2379`. */
+  endpoints?: string | readonly string[] | undefined;
+  /**
+   * Default per-call timeout in milliseconds for calls that are not waits; a call's own `timeout`
+   * wins. Default `30_000`; `Infinity` means no default limit. Waits without their own timeout never
+   * time out.
+   */
+  timeout?: number | undefined;
+  /** TLS client options, used for https endpoints. */
+  tls?: HttpTlsOptions | undefined;
+  /** HTTP Basic auth sent on every request. */
+  auth?: { username: string; password: string } | undefined;
+  /**
+   * Max keep-alive connections per endpoint for ordinary calls (calls beyond it queue). Default 32.
+   * Waits use their own connections, without a limit.
+   */
+  connections?: number | undefined;
+}
+
+/** The default per-call timeout, in milliseconds. */
+export const DEFAULT_TIMEOUT = 30_000;
+/** The default number of connections per endpoint for ordinary calls. */
+export const DEFAULT_CONNECTIONS = 32;
+
+/** Options after validation, with defaults applied. */
+export interface ResolvedOptions {
+  endpoints: string[];
+  /** Milliseconds; `Infinity` for none. */
+  timeout: number;
+  tls: HttpTlsOptions | undefined;
+  /** The `Authorization` header value, when auth is given. */
+  authorization: string | undefined;
+  connections: number;
+}
+
+function isPem(value: unknown): boolean {
+  return typeof value === 'string' || Buffer.isBuffer(value);
+}
+
+function checkTls(tls: unknown): HttpTlsOptions | undefined {
+  if (tls === undefined) return undefined;
+  if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) {
+    throw new TypeError(`tls must be an object, got ${describe(tls)}`);
+  }
+  const { ca, cert, key, rejectUnauthorized, servername } = tls as Record<string, unknown>;
+  if (ca !== undefined && !isPem(ca) && !(Array.isArray(ca) && ca.every(isPem))) {
+    throw new TypeError(`tls.ca must be a string, a Buffer or an array of them, got ${describe(ca)}`);
+  }
+  if (cert !== undefined && !isPem(cert))
+    throw new TypeError(`tls.cert must be a string or a Buffer, got ${describe(cert)}`);
+  if (key !== undefined && !isPem(key))
+    throw new TypeError(`tls.key must be a string or a Buffer, got ${describe(key)}`);
+  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') {
+    throw new TypeError(`tls.rejectUnauthorized must be a boolean, got ${describe(rejectUnauthorized)}`);
+  }
+  if (servername !== undefined && typeof servername !== 'string') {
+    throw new TypeError(`tls.servername must be a string, got ${describe(servername)}`);
+  }
+  return tls as HttpTlsOptions;
+}
+
+function checkAuth(auth: unknown): string | undefined {
+  if (auth === undefined) return undefined;
+  if (typeof auth !== 'object' || auth === null) {
+    throw new TypeError(`auth must be an object { username, password }, got ${describe(auth)}`);
+  }
+  const { username, password } = auth as Record<string, unknown>;
+  if (typeof username !== 'string')
+    throw new TypeError(`auth.username must be a string, got ${describe(username)}`);
+  if (typeof password !== 'string')
+    throw new TypeError(`auth.password must be a string, got ${describe(password)}`);
+  if (username.includes(':')) throw new TypeError('auth.username must not contain ":" (HTTP Basic auth)');
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
+/** Validates the options of `HttpAdapter`; throws a `TypeError` that names what is wrong. */
+export function resolveOptions(options: HttpAdapterOptions | undefined): ResolvedOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`HttpAdapter options must be an object, got ${describe(options)}`);
+  }
+  const { timeout = DEFAULT_TIMEOUT, connections = DEFAULT_CONNECTIONS } = options;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout <= 0) {
+    throw new TypeError(
+      `timeout must be a positive number of milliseconds (or Infinity), got ${describe(timeout)}`,
+    );
+  }
+  if (typeof connections !== 'number' || !Number.isInteger(connections) || connections <= 0) {
+    throw new TypeError(`connections must be a positive integer, got ${describe(connections)}`);
+  }
+  return {
+    endpoints: parseEndpoints(options.endpoints),
+    timeout,
+    tls: checkTls(options.tls),
+    authorization: checkAuth(options.auth),
+    connections,
+  };
+}
