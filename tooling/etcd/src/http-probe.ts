@@ -1,0 +1,38 @@
+import { request } from 'node:http';
+
+/** What {@link httpGet} read: the status code and the body as text. */
+export interface ProbeResponse {
+  status: number;
+  body: string;
+}
+
+/**
+ * Sends one GET on a fresh connection (no keep-alive pool, so nothing lingers after a member dies)
+ * and reads the whole body. Rejects on a connection error or after `timeoutMs` milliseconds.
+ */
+export function httpGet(url: string, timeoutMs = 2_000): Promise<ProbeResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Resolves to whether GET `/health` answers `{"health":"true"}` and GET `/v2/keys/` answers 200. */
+export async function isEtcdReady(clientUrl: string, timeoutMs = 2_000): Promise<boolean> {
+  try {
+    const health = await httpGet(`${clientUrl}/health`, timeoutMs);
+    if (health.status !== 200 || (JSON.parse(health.body) as { health?: unknown }).health !== 'true') {
+      return false;
+    }
+    return (await httpGet(`${clientUrl}/v2/keys/`, timeoutMs)).status === 200;
+  } catch {
+    return false;
+  }
+}
