@@ -1,0 +1,155 @@
+import {
+  ComparedThenSwapped,
+  Directory,
+  Expired,
+  KeyNotFound,
+  RefreshTTLRequired,
+  RefreshValue,
+  SetResult,
+  TestFailed,
+  Updated,
+} from '@etc/client';
+import { describe, expect, vi } from 'vitest';
+import type { BackendFactory } from '../backend.js';
+import { rejection, scenario } from './context.js';
+import { expectEtcdError } from './expect-error.js';
+
+/** Bound on waits for an expiry in milliseconds: etcd sweeps every 500 ms. */
+const expiryBound = 10_000;
+
+/** TTLs, expiration, expiry events, directory TTLs and refresh. */
+export function ttlScenarios(factory: BackendFactory): void {
+  describe('TTL and refresh', () => {
+    scenario(factory, 'a ttl gives ttl and expiration, rounded up as time passes', async (t) => {
+      const before = Date.now();
+      const set = await t.client.set(t.key('t'), 'v', { ttl: 5 });
+      expect(set.ttl).toBe(5);
+      expect(set.expiration).toBeInstanceOf(Date);
+      expect(set.expiresAt).toBe(set.expiration);
+      const expiresAt = set.expiration?.getTime() as number;
+      expect(expiresAt).toBeGreaterThanOrEqual(before + 5000 - 1000);
+      expect(expiresAt).toBeLessThanOrEqual(Date.now() + 5000 + 1000);
+      await t.backend.advance(1300);
+      const got = await t.client.get(t.key('t'));
+      expect(got.expiration?.getTime()).toBe(expiresAt);
+      if (vi.isFakeTimers()) expect(got.ttl).toBe(4);
+      else {
+        expect(got.ttl).toBeLessThanOrEqual(4);
+        expect(got.ttl).toBeGreaterThanOrEqual(1);
+      }
+    });
+
+    scenario(
+      factory,
+      'expiry deletes the key and yields an Expired event to a waiter',
+      async (t) => {
+        const set = await t.client.set(t.key('t'), 'v', { ttl: 1 });
+        const waiting = t.client.wait(t.key('t'), { index: set.etcdIndex + 1, timeout: expiryBound });
+        await t.backend.advance(1600);
+        const event = await waiting;
+        expect(event).toBeInstanceOf(Expired);
+        expect(event.action).toBe('expire');
+        expect(event.key).toBe(t.key('t'));
+        expect(event.value).toBeUndefined();
+        expect(event.createdIndex).toBe(set.createdIndex);
+        t.expectIndexAfter(event.modifiedIndex, set.etcdIndex);
+        expect(event.prevNode).toMatchObject({
+          key: t.key('t'),
+          value: 'v',
+          modifiedIndex: set.modifiedIndex,
+        });
+        const error = await rejection(t.client.get(t.key('t')));
+        expectEtcdError(error, KeyNotFound, { errorCode: 100, message: 'Key not found', cause: t.key('t') });
+        const history = await t.client.wait(t.key('t'), { index: event.modifiedIndex as number });
+        expect(history).toBeInstanceOf(Expired);
+      },
+      expiryBound + 5000,
+    );
+
+    scenario(
+      factory,
+      'a directory ttl takes its subtree',
+      async (t) => {
+        const dir = await t.client.set(t.key('d'), { dir: true, ttl: 1 });
+        expect(dir.node).toBeInstanceOf(Directory);
+        expect(dir.ttl).toBe(1);
+        const deep = await t.client.set(t.key('d/a/b'), 'deep');
+        const waiting = t.client.wait(t.key('d/a/b'), { index: deep.etcdIndex + 1, timeout: expiryBound });
+        await t.backend.advance(1600);
+        const event = await waiting;
+        expect(event).toBeInstanceOf(Expired);
+        expect(event.key).toBe(t.key('d'));
+        expect(event.node.dir).toBe(true);
+        await expect(t.client.get(t.key('d/a/b'))).rejects.toBeInstanceOf(KeyNotFound);
+        await expect(t.client.get(t.key('d'))).rejects.toBeInstanceOf(KeyNotFound);
+      },
+      expiryBound + 5000,
+    );
+
+    scenario(factory, 'an update without ttl makes the key permanent', async (t) => {
+      await t.client.set(t.key('t'), 'v', { ttl: 100 });
+      const updated = await t.client.update(t.key('t'), 'w');
+      expect(updated).toBeInstanceOf(Updated);
+      expect(updated.ttl).toBeUndefined();
+      expect(updated.prevNode?.ttl).toBeGreaterThan(90);
+      const got = await t.client.get(t.key('t'));
+      expect(got.ttl).toBeUndefined();
+      expect(got.expiration).toBeUndefined();
+    });
+
+    scenario(factory, 'refresh resets the ttl, keeps the value and does not wake a waiter', async (t) => {
+      const set = await t.client.set(t.key('r'), 'keep', { ttl: 100 });
+      // From the next index, so the wait cannot miss the later set however late it reaches the server.
+      const waiting = t.client.wait(t.key('r'), { index: set.etcdIndex + 1, timeout: 10_000 });
+      const refreshed = await t.client.refresh(t.key('r'), 200);
+      expect(refreshed.constructor).toBe(SetResult);
+      expect(refreshed.action).toBe('set');
+      expect(refreshed.value).toBe('keep');
+      expect(refreshed.ttl).toBe(200);
+      t.expectIndexAfter(refreshed.modifiedIndex, set.etcdIndex);
+      expect(refreshed.createdIndex).toBe(refreshed.modifiedIndex);
+      expect(refreshed.prevNode).toMatchObject({ value: 'keep', modifiedIndex: set.modifiedIndex });
+      const after = await t.client.set(t.key('r'), 'after');
+      const event = await waiting;
+      expect(event.action).toBe('set');
+      expect(event.value).toBe('after');
+      expect(event.modifiedIndex).toBe(after.modifiedIndex);
+      const history = await t.client.wait(t.key('r'), { index: refreshed.modifiedIndex as number });
+      expect(history.modifiedIndex).toBe(after.modifiedIndex);
+    });
+
+    scenario(factory, 'refresh with conditions, with prevExist, and its errors', async (t) => {
+      const set = await t.client.set(t.key('r'), 'v', { ttl: 100 });
+      const cas = await t.client.refresh(t.key('r'), 50, { prevValue: 'v' });
+      expect(cas).toBeInstanceOf(ComparedThenSwapped);
+      expect(cas.value).toBe('v');
+      expect(cas.createdIndex).toBe(set.createdIndex);
+      const wrong = await rejection(t.client.refresh(t.key('r'), 50, { prevValue: 'w' }));
+      expectEtcdError(wrong, TestFailed, { errorCode: 101, message: 'Compare failed', cause: '[w != v]' });
+      const update = await t.client.update(t.key('r'), { refresh: true, ttl: 60 });
+      expect(update).toBeInstanceOf(Updated);
+      expect(update.value).toBe('v');
+      expect(update.ttl).toBe(60);
+      const missing = await rejection(t.client.refresh(t.key('none'), 5));
+      expectEtcdError(missing, KeyNotFound, {
+        errorCode: 100,
+        message: 'Key not found',
+        cause: t.key('none'),
+      });
+      const withValue = await rejection(t.client.set(t.key('r'), 'v', { refresh: true, ttl: 5 }));
+      expectEtcdError(withValue, RefreshValue, {
+        errorCode: 211,
+        message: 'Value provided on refresh',
+        cause: 'A value was provided on a refresh',
+        index: 0,
+      });
+      const noTtl = await rejection(t.client.set(t.key('r'), { refresh: true }));
+      expectEtcdError(noTtl, RefreshTTLRequired, {
+        errorCode: 212,
+        message: 'A TTL must be provided on refresh',
+        cause: 'No TTL value set',
+        index: 0,
+      });
+    });
+  });
+}
