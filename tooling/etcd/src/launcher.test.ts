@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { isAlive, send } from '../test/http.js';
 import { EtcdLaunchError } from './errors.js';
 import { startEtcd } from './launcher.js';
+import { poll } from './wait.js';
 
 const binary = inject('etcdBin') || undefined;
 
@@ -61,11 +62,18 @@ describe('startEtcd', () => {
       const second = await cluster.leader();
       expect(second).not.toBe(first);
       const survivor = cluster.members.find((m) => m !== first && m !== second) ?? second;
-      const put = await send(`${survivor.clientUrl}/v2/keys/launcher/failover`, {
-        method: 'PUT',
-        form: { value: 'after' },
-      });
-      expect(put.status).toBe(201);
+      // Right after an election a member may still answer a proposal with a raft error (500, code
+      // 300); the write is idempotent, so it is repeated until the new leader has taken it.
+      const statuses: number[] = [];
+      const put = await poll(async () => {
+        const sent = await send(`${survivor.clientUrl}/v2/keys/launcher/failover`, {
+          method: 'PUT',
+          form: { value: 'after' },
+        });
+        statuses.push(sent.status);
+        return sent.status === 500 ? undefined : sent;
+      }, 10_000);
+      expect([200, 201], `statuses seen: ${statuses.join(', ')}`).toContain(put?.status);
 
       await first.restart();
       expect(first.running).toBe(true);
