@@ -55,6 +55,14 @@ export class Endpoint {
     this.waits = new Pool(url, common);
   }
 
+  /**
+   * Closes both pools gracefully: no new requests, pending ones finish, then the sockets close.
+   * Never rejects.
+   */
+  async drain(): Promise<void> {
+    await Promise.all([this.pool.close(), this.waits.close()]).catch(() => undefined);
+  }
+
   /** Destroys both pools: open requests fail and every socket is closed. */
   async close(): Promise<void> {
     await Promise.all([this.pool.destroy(), this.waits.destroy()]);

@@ -2,6 +2,7 @@ import {
   type Adapter,
   type AppendRequest,
   type CallOptions,
+  ClusterMismatch,
   ConnectionError,
   type DeleteRequest,
   decodeResponse,
@@ -18,10 +19,14 @@ import {
   type WireResponse,
 } from '@etc/protocol';
 import type { Dispatcher } from 'undici';
+import { AttemptLimit } from './attempt-limit.js';
 import { Call } from './call.js';
 import { connectionFailure } from './connection-failure.js';
-import { Endpoint } from './endpoint.js';
+import type { Endpoint } from './endpoint.js';
+import { MemberList } from './member-list.js';
+import { membersRequest, parseMembers } from './members.js';
 import { type HttpAdapterOptions, resolveOptions } from './options.js';
+import { isUnhealthy, mayRetryElsewhere } from './retry-rules.js';
 
 /** A wait that ended empty this fast (milliseconds) counts as quick: the next re-issue backs off. */
 const QUICK_EMPTY_WAIT = 1_000;
@@ -35,31 +40,38 @@ function backoff(quick: number): number {
 
 /**
  * The `Adapter` that speaks etcd's v2 HTTP API through undici: keep-alive connection pools per
- * endpoint, a separate pool for waits, per-call timeouts and `AbortSignal`s, TLS and Basic auth.
- * Results and etcd errors come from `decodeResponse`; network failures become `ConnectionRefused`,
- * `ConnectionError`, or `OutcomeUnknown` for a write that may have been sent (see the README).
- * The constructor throws a `TypeError` for invalid options.
+ * member, a separate pool for waits, per-call timeouts and `AbortSignal`s, TLS and Basic auth, and
+ * failover across the members of a cluster by written rules (see the README): reads and waits move
+ * on to another member after any network failure or 5xx, writes only when they certainly never
+ * reached a server. Results and etcd errors come from `decodeResponse`; network failures become
+ * `ConnectionRefused`, `ConnectionError`, or `OutcomeUnknown` for a write that may have been sent; a
+ * member of another cluster gives `ClusterMismatch`. The constructor throws a `TypeError` for
+ * invalid options.
  */
 export class HttpAdapter implements Adapter {
-  /** The first endpoint, e.g. `http://127.0.0.1:2379`. */
+  /** The first endpoint given, e.g. `http://127.0.0.1:2379` (it stays so after `sync()`). */
   readonly url: string;
-  /** Every endpoint, as origins without a trailing slash. */
-  readonly endpoints: readonly string[];
-  readonly #endpoints: readonly Endpoint[];
+  readonly #members: MemberList;
   /** Default timeout of calls that are not waits, in milliseconds (`Infinity` for none). */
   readonly #timeout: number;
+  /** Milliseconds one attempt on one member may take (`Infinity` for no limit). */
+  readonly #attemptTimeout: number;
   readonly #headers: Readonly<Record<string, string>> | undefined;
   readonly #formHeaders: Readonly<Record<string, string>>;
   /** Errors reported by the connectors: requests that certainly never left. */
   readonly #notSent = new WeakSet<object>();
   readonly #calls = new Set<Call>();
+  /** The `X-Etcd-Cluster-Id` of the first answer that carried one. */
+  #clusterId: string | undefined;
+  #syncTimer: ReturnType<typeof setInterval> | undefined;
+  #syncing: Promise<readonly string[]> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options?: HttpAdapterOptions) {
     const resolved = resolveOptions(options);
-    this.endpoints = Object.freeze(resolved.endpoints);
     this.url = resolved.endpoints[0] as string;
     this.#timeout = resolved.timeout;
+    this.#attemptTimeout = resolved.attemptTimeout;
     const auth = resolved.authorization;
     this.#headers = auth === undefined ? undefined : Object.freeze({ authorization: auth });
     this.#formHeaders = Object.freeze({
@@ -67,32 +79,67 @@ export class HttpAdapter implements Adapter {
       ...(auth === undefined ? {} : { authorization: auth }),
     });
     const endpointOptions = { connections: resolved.connections, tls: resolved.tls, notSent: this.#notSent };
-    this.#endpoints = resolved.endpoints.map((url) => new Endpoint(url, endpointOptions));
+    this.#members = new MemberList(resolved.endpoints, endpointOptions);
+    if (resolved.syncInterval !== undefined) {
+      this.#syncTimer = setInterval(() => this.#backgroundSync(), resolved.syncInterval);
+      this.#syncTimer.unref();
+    }
+  }
+
+  /** Every member this adapter may use, as origins without a trailing slash (refreshed by `sync()`). */
+  get endpoints(): readonly string[] {
+    return Object.freeze(this.#members.urls);
+  }
+
+  /** The member in use: calls go there first; it changes when that member fails. */
+  get current(): string {
+    return this.#members.current.url;
+  }
+
+  /** The `X-Etcd-Cluster-Id` of the cluster this adapter talks to, once an answer has carried one. */
+  get clusterId(): string | undefined {
+    return this.#clusterId;
   }
 
   /** A read, or with `wait: true` a long poll for the next change (re-issued when it ends empty). */
   get(request: GetRequest): Promise<EtcdResult> {
-    return this.#send(encodeGet, request, false);
+    return this.#send(encodeGet, request);
   }
 
   /** A PUT: set, create, update, compare-and-swap or refresh. */
   set(request: SetRequest): Promise<EtcdResult> {
-    return this.#send(encodeSet, request, true);
+    return this.#send(encodeSet, request);
   }
 
   /** A POST: creates an in-order key inside `request.key`. */
   append(request: AppendRequest): Promise<EtcdResult> {
-    return this.#send(encodeAppend, request, true);
+    return this.#send(encodeAppend, request);
   }
 
   /** A DELETE, or a compare-and-delete. */
   delete(request: DeleteRequest): Promise<EtcdResult> {
-    return this.#send(encodeDelete, request, true);
+    return this.#send(encodeDelete, request);
   }
 
   /**
-   * Destroys every connection and rejects pending calls with a `ConnectionError` saying the client
-   * was closed (an `OutcomeUnknown` for a pending write). Later calls reject at once. Idempotent.
+   * Refreshes the member list from `GET /v2/members` (asked of the members in failover order) and
+   * resolves with the new `endpoints`. Members that stay keep their connections; the member in use
+   * stays in use when it is still listed. The answer must come from the cluster seen so far
+   * (`ClusterMismatch` otherwise). Rejects like a read (`ConnectionError`, `TimedOut`, `HTTPError`,
+   * `InvalidResponse` for a body without client URLs); the list is then left as it was.
+   */
+  sync(options?: CallOptions): Promise<readonly string[]> {
+    return this.#run(membersRequest, options, async (call) => {
+      const urls = parseMembers(await this.#exchange(() => membersRequest, call));
+      this.#members.replace(urls);
+      return this.endpoints;
+    });
+  }
+
+  /**
+   * Stops the background sync, destroys every connection and rejects pending calls with a
+   * `ConnectionError` saying the client was closed (an `OutcomeUnknown` for a pending write). Later
+   * calls reject at once. Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
@@ -100,26 +147,47 @@ export class HttpAdapter implements Adapter {
   }
 
   async #shutdown(): Promise<void> {
+    clearInterval(this.#syncTimer);
     for (const call of this.#calls) call.abortOnClose();
-    await Promise.all(this.#endpoints.map((endpoint) => endpoint.close()));
+    await this.#members.close();
   }
 
-  async #send<R extends CallOptions>(
-    encode: (request: R) => WireRequest,
-    request: R,
-    write: boolean,
-  ): Promise<EtcdResult> {
-    if (this.#closing) throw new ConnectionError('the client was closed', { endpoint: this.url });
+  #backgroundSync(): void {
+    if (this.#syncing || this.#closing) return;
+    // A failed refresh keeps the list as it was and is tried again at the next tick.
+    this.#syncing = this.sync().catch(() => this.endpoints);
+    this.#syncing.finally(() => {
+      this.#syncing = undefined;
+    });
+  }
+
+  async #send<R extends CallOptions>(encode: (request: R) => WireRequest, request: R): Promise<EtcdResult> {
+    if (this.#closing) throw this.#closedError();
     const wire = encode(request);
-    const { signal } = request;
+    return this.#run(wire, request, async (call) =>
+      wire.wait ? this.#wait(wire, call) : decodeResponse(await this.#exchange(() => wire, call)),
+    );
+  }
+
+  #closedError(): ConnectionError {
+    return new ConnectionError('the client was closed', { endpoint: this.url });
+  }
+
+  /** Runs `body` as one call with its overall timeout and signal, tracked for `close()`. */
+  async #run<T>(
+    wire: WireRequest,
+    options: CallOptions | undefined,
+    body: (call: Call) => Promise<T>,
+  ): Promise<T> {
+    if (this.#closing) throw this.#closedError();
+    const signal = options?.signal;
     if (signal?.aborted) throw signal.reason;
-    const timeout = request.timeout ?? (wire.wait ? Number.POSITIVE_INFINITY : this.#timeout);
-    const endpoint = this.#endpoints[0] as Endpoint;
-    const call = new Call(endpoint.url, write, timeout, signal);
+    const timeout = options?.timeout ?? (wire.wait ? Number.POSITIVE_INFINITY : this.#timeout);
+    const write = wire.method !== 'GET';
+    const call = new Call(this.#members.current.url, write, timeout, signal);
     this.#calls.add(call);
     try {
-      if (wire.wait) return await this.#wait(endpoint, wire, call);
-      return decodeResponse(await this.#attempt(endpoint, wire, call));
+      return await body(call);
     } finally {
       call.finish();
       this.#calls.delete(call);
@@ -130,21 +198,26 @@ export class HttpAdapter implements Adapter {
    * Long-polls until an event arrives. A poll whose body ends empty (the server closed it first) is
    * re-issued, from the empty answer's `X-Etcd-Index + 1` when the caller gave no `waitIndex`, at
    * once the first time and after a growing pause (up to 1 s) while such answers keep coming fast.
+   * A poll that fails after its headers arrived also fixes the `waitIndex` that way before it moves
+   * to another member, so no event between the two polls is lost.
    */
-  async #wait(endpoint: Endpoint, wire: WireRequest, call: Call): Promise<EtcdResult> {
+  async #wait(first: WireRequest, call: Call): Promise<EtcdResult> {
+    let wire = first;
     let hasIndex = wire.params.some(([name]) => name === 'waitIndex');
+    const pin = (headers: WireResponse['headers']): void => {
+      if (hasIndex) return;
+      const index = headerValue(headers, 'x-etcd-index')?.trim();
+      if (index === undefined || !/^\d+$/.test(index)) return;
+      wire = { ...wire, params: [...wire.params, ['waitIndex', String(Number(index) + 1)]] };
+      hasIndex = true;
+    };
     let quick = 0;
     for (;;) {
       const started = performance.now();
-      const response = await this.#attempt(endpoint, wire, call);
+      const response = await this.#exchange(() => wire, call, pin);
       if (response.status !== 200 || response.body.trim() !== '') return decodeResponse(response);
-      if (!hasIndex) {
-        const index = headerValue(response.headers, 'x-etcd-index')?.trim();
-        // Without the header this is not etcd's empty watch answer; the decoder reports it.
-        if (index === undefined || !/^\d+$/.test(index)) return decodeResponse(response);
-        wire = { ...wire, params: [...wire.params, ['waitIndex', String(Number(index) + 1)]] };
-        hasIndex = true;
-      }
+      // Without the header this is not etcd's empty watch answer; the decoder reports it.
+      if (!hasIndex) return decodeResponse(response);
       quick = performance.now() - started < QUICK_EMPTY_WAIT ? quick + 1 : 0;
       const pause = backoff(quick);
       if (pause > 0) await call.sleep(pause);
@@ -153,29 +226,95 @@ export class HttpAdapter implements Adapter {
   }
 
   /**
-   * One HTTP exchange with one endpoint: the single place a request is sent (failover will choose
-   * the endpoint around it). Resolves with the raw response; rejects with the call's abort reason
-   * or a mapped `ConnectionError`.
+   * Sends one request with failover: tries the member in use, then the others, by the rules of
+   * `mayRetryElsewhere` and `isUnhealthy`, each member at most once. Resolves with the first answer
+   * that ends the call (a 5xx for a write; for a read, the last 5xx when every member gave one);
+   * rejects with the call's abort reason, a failure that may not be retried, `ClusterMismatch` when
+   * only members of other clusters answered, or else the last member's failure.
    */
-  async #attempt(endpoint: Endpoint, wire: WireRequest, call: Call): Promise<WireResponse> {
-    call.endpoint = endpoint.url;
+  async #exchange(
+    wire: () => WireRequest,
+    call: Call,
+    onHeaders?: (headers: WireResponse['headers']) => void,
+  ): Promise<WireResponse> {
+    let unhealthy: WireResponse | undefined;
+    let mismatch: ClusterMismatch | undefined;
+    let failure: unknown;
+    for (const member of this.#members.order()) {
+      let response: WireResponse;
+      try {
+        response = await this.#attempt(member, wire(), call, onHeaders);
+      } catch (error) {
+        if (call.signal.aborted) throw call.signal.reason;
+        if (!mayRetryElsewhere(error, call.write)) throw error;
+        this.#members.failed(member);
+        if (error instanceof ClusterMismatch) mismatch = error;
+        else failure = error;
+        continue;
+      }
+      if (!call.write && isUnhealthy(response)) {
+        this.#members.failed(member);
+        unhealthy = response;
+        continue;
+      }
+      this.#members.use(member);
+      return response;
+    }
+    if (unhealthy) return unhealthy;
+    throw mismatch ?? failure;
+  }
+
+  /**
+   * One HTTP exchange with one member: the single place a request is sent. Bounded by the call's
+   * signal and, when set, by `attemptTimeout` (for a wait, only until the headers arrive). Checks
+   * the answer's cluster id as soon as its headers arrive. Resolves with the raw response; rejects
+   * with the call's abort reason, `ClusterMismatch`, a `TimedOut` (read) or `OutcomeUnknown` (write)
+   * when the attempt's own time ran out, or a mapped `ConnectionError`.
+   */
+  async #attempt(
+    member: Endpoint,
+    wire: WireRequest,
+    call: Call,
+    onHeaders?: (headers: WireResponse['headers']) => void,
+  ): Promise<WireResponse> {
+    call.endpoint = member.url;
     const form = wire.method === 'PUT' || wire.method === 'POST';
     const path = form || wire.params.length === 0 ? wire.path : `${wire.path}?${formEncode(wire.params)}`;
+    const limit =
+      this.#attemptTimeout === Number.POSITIVE_INFINITY
+        ? undefined
+        : new AttemptLimit(call, this.#attemptTimeout);
     let response: Dispatcher.ResponseData | undefined;
     try {
-      response = await (wire.wait ? endpoint.waits : endpoint.pool).request({
+      response = await (wire.wait ? member.waits : member.pool).request({
         path,
         method: wire.method,
         headers: form ? this.#formHeaders : this.#headers,
         body: form ? formEncode(wire.params) : null,
-        signal: call.signal,
+        signal: limit?.signal ?? call.signal,
       });
+      if (wire.wait) limit?.stopTimer();
+      this.#checkCluster(response.headers, member.url);
+      onHeaders?.(response.headers);
       const body = await response.body.text();
       return { status: response.statusCode, headers: response.headers, body };
     } catch (error) {
-      response?.body.destroy();
+      // An unread body (cluster mismatch, attempt timeout) errors when destroyed: nobody listens.
+      response?.body.on('error', () => {}).destroy();
       if (call.signal.aborted) throw call.signal.reason;
-      throw connectionFailure(error, endpoint.url, wire.method, call.write, this.#notSent);
+      if (error instanceof ClusterMismatch) throw error;
+      if (limit?.expired) throw limit.failure(member.url, wire.method, call.write, error);
+      throw connectionFailure(error, member.url, wire.method, call.write, this.#notSent);
+    } finally {
+      limit?.finish();
     }
+  }
+
+  /** Remembers the first cluster id seen; throws `ClusterMismatch` for an answer with another one. */
+  #checkCluster(headers: WireResponse['headers'], endpoint: string): void {
+    const id = headerValue(headers, 'x-etcd-cluster-id');
+    if (id === undefined || id === '') return;
+    if (this.#clusterId === undefined) this.#clusterId = id;
+    else if (id !== this.#clusterId) throw new ClusterMismatch(this.#clusterId, id, endpoint);
   }
 }

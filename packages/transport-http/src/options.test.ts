@@ -78,6 +78,10 @@ describe('HttpAdapter options', () => {
     ['tls that is not an object', { tls: true }, /tls must be an object/],
     ['a bad tls.ca', { tls: { ca: 42 } }, /tls.ca must be/],
     ['a bad tls.rejectUnauthorized', { tls: { rejectUnauthorized: 'no' } }, /rejectUnauthorized/],
+    ['a zero attemptTimeout', { attemptTimeout: 0 }, /attemptTimeout must be a positive number/],
+    ['a string attemptTimeout', { attemptTimeout: '5' }, /attemptTimeout must be a positive number/],
+    ['an infinite syncInterval', { syncInterval: Number.POSITIVE_INFINITY }, /syncInterval must be/],
+    ['a negative syncInterval', { syncInterval: -1 }, /syncInterval must be/],
     ['options that are not an object', 'http://a:2379', /options must be an object/],
   ])('rejects %s with a TypeError', (_what, options, message) => {
     const build = () => new HttpAdapter(options as HttpAdapterOptions);
@@ -86,7 +90,12 @@ describe('HttpAdapter options', () => {
   });
 
   it('accepts Infinity as "no default timeout" and a positive connection count', async () => {
-    const adapter = new HttpAdapter({ timeout: Number.POSITIVE_INFINITY, connections: 4 });
+    const adapter = new HttpAdapter({
+      timeout: Number.POSITIVE_INFINITY,
+      connections: 4,
+      attemptTimeout: 1_000,
+      syncInterval: 60_000,
+    });
     expect(adapter.url).toBe('http://127.0.0.1:2379');
     await adapter.close();
   });

@@ -34,6 +34,18 @@ export interface HttpAdapterOptions {
    * Waits use their own connections, without a limit.
    */
   connections?: number | undefined;
+  /**
+   * Milliseconds one attempt on one member may take before the call moves on to the next member
+   * (reads and waits) or gives up with `OutcomeUnknown` (writes). For a wait it bounds the time until
+   * the member's response headers arrive, not the wait itself. Default: no limit per attempt (only
+   * the call's own timeout applies).
+   */
+  attemptTimeout?: number | undefined;
+  /**
+   * Refresh the member list from `/v2/members` every this many milliseconds (a timer that does not
+   * keep the process alive; cleared by `close()`). Default: never (call `adapter.sync()`).
+   */
+  syncInterval?: number | undefined;
 }
 
 /** The default per-call timeout, in milliseconds. */
@@ -50,6 +62,10 @@ export interface ResolvedOptions {
   /** The `Authorization` header value, when auth is given. */
   authorization: string | undefined;
   connections: number;
+  /** Milliseconds; `Infinity` for none. */
+  attemptTimeout: number;
+  /** Milliseconds; `undefined` for no background refresh. */
+  syncInterval: number | undefined;
 }
 
 function isPem(value: unknown): boolean {
@@ -107,8 +123,24 @@ export function resolveOptions(options: HttpAdapterOptions | undefined): Resolve
   if (typeof connections !== 'number' || !Number.isInteger(connections) || connections <= 0) {
     throw new TypeError(`connections must be a positive integer, got ${describe(connections)}`);
   }
+  const { attemptTimeout = Number.POSITIVE_INFINITY, syncInterval } = options;
+  if (typeof attemptTimeout !== 'number' || Number.isNaN(attemptTimeout) || attemptTimeout <= 0) {
+    throw new TypeError(
+      `attemptTimeout must be a positive number of milliseconds (or Infinity), got ${describe(attemptTimeout)}`,
+    );
+  }
+  if (
+    syncInterval !== undefined &&
+    (typeof syncInterval !== 'number' || !Number.isFinite(syncInterval) || syncInterval <= 0)
+  ) {
+    throw new TypeError(
+      `syncInterval must be a positive finite number of milliseconds, got ${describe(syncInterval)}`,
+    );
+  }
   return {
     endpoints: parseEndpoints(options.endpoints),
+    attemptTimeout,
+    syncInterval,
     timeout,
     tls: checkTls(options.tls),
     authorization: checkAuth(options.auth),
