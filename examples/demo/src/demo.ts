@@ -41,10 +41,21 @@ export async function demo(client: Client, log: (line: string) => void = console
     `append   in-order queue: ${queue.values?.join(', ')} (${queue.nodes?.map((n) => n.key.split('/').pop()).join(' < ')})`,
   );
 
-  const next = client.wait(`${root}/greeting`, { timeout: 5_000 });
+  // Waiting from the next index cannot miss the change, however late the wait reaches the server.
+  const next = client.wait(`${root}/greeting`, { index: queue.etcdIndex + 1, timeout: 5_000 });
   await client.set(`${root}/greeting`, 'changed');
   const event = await next;
   log(`wait     saw ${event.action} of ${event.key} -> ${event.value}`);
+
+  const from = event.index! + 1;
+  await client.set(`${root}/queue/extra`, 'late job');
+  await client.delete(`${root}/session`);
+  const seen: string[] = [];
+  for await (const change of client.watch(root, { index: from, recursive: true })) {
+    seen.push(`${change.action} ${change.key.slice(root.length)}`);
+    if (seen.length === 2) break;
+  }
+  log(`watch    ${root} recursively from index ${from}: ${seen.join(', ')}`);
 
   const past = await client.wait(`${root}/greeting`, { index: set.index! });
   log(`wait     from index ${set.index}: the first change there was ${past.action} = ${past.value}`);
