@@ -30,3 +30,4 @@ export { resultScenarios } from './scenarios/results.js';
 export { conformanceSuite } from './scenarios/suite.js';
 export { ttlScenarios } from './scenarios/ttl.js';
 export { waitScenarios } from './scenarios/waits.js';
+export { watchScenarios } from './scenarios/watch.js';

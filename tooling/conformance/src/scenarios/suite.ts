@@ -9,6 +9,7 @@ import { listingScenarios } from './listing.js';
 import { resultScenarios } from './results.js';
 import { ttlScenarios } from './ttl.js';
 import { waitScenarios } from './waits.js';
+import { watchScenarios } from './watch.js';
 
 export {
   argumentScenarios,
@@ -21,6 +22,7 @@ export {
   resultScenarios,
   ttlScenarios,
   waitScenarios,
+  watchScenarios,
 };
 
 /** Registers every scenario of the suite against backends from `factory`. */
@@ -35,4 +37,5 @@ export function conformanceSuite(factory: BackendFactory): void {
   errorScenarios(factory);
   argumentScenarios(factory);
   historyScenarios(factory);
+  watchScenarios(factory);
 }
