@@ -1,4 +1,5 @@
 import { etcd } from '@etc/client';
+import type {} from '@etc/etcd-launcher';
 import { mockEtcd } from '@etc/mock';
 import { describe, expect, inject, it } from 'vitest';
 import { demo } from './demo.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ClusterMismatch,
   ConnectionError,
   ConnectionRefused,
   EtcdError,
@@ -55,5 +56,20 @@ describe('error classes', () => {
     expect(invalid).toBeInstanceOf(HTTPError);
     expect(invalid.body).toHaveLength(512);
     expect(String(new HTTPError(502, 'HTTP 502 Bad Gateway'))).toBe('HTTPError: HTTP 502 Bad Gateway');
+  });
+
+  it('builds ClusterMismatch with both ids and the member, outside ConnectionError', () => {
+    const error = new ClusterMismatch('cdf818194e3a8c32', '7e27652122e8b2ae', 'http://127.0.0.1:2');
+    expect(error).toBeInstanceOf(EtcException);
+    expect(error).not.toBeInstanceOf(ConnectionError);
+    expect(error).toMatchObject({
+      name: 'ClusterMismatch',
+      code: 'ETC_CLUSTER_MISMATCH',
+      expected: 'cdf818194e3a8c32',
+      actual: '7e27652122e8b2ae',
+      endpoint: 'http://127.0.0.1:2',
+    });
+    expect(error.message).toMatch(/7e27652122e8b2ae.*cdf818194e3a8c32/);
+    expect((all as Record<string, unknown>).ClusterMismatch).toBe(ClusterMismatch);
   });
 });

@@ -36,12 +36,15 @@ export class EtcException extends Error {
     this.code = cls.code;
   }
 
+  // `this` is the class `instanceof` is asked about (a subclass too), so its own brand is checked.
+  // biome-ignore-start lint/complexity/noThisInStatic: the receiver is the subclass being tested
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
     const brands = (value as { [kBrands]?: unknown })[kBrands];
     if (brands instanceof globalThis.Set) return brands.has(this.brand);
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
+  // biome-ignore-end lint/complexity/noThisInStatic: the receiver is the subclass being tested
 }
 
 /** The default message etcd sends for each error code (v2error/error.go). */
@@ -327,6 +330,32 @@ export class TimedOut extends ConnectionError {
 export class OutcomeUnknown extends ConnectionError {
   static override readonly brand: string = 'OutcomeUnknown';
   static override readonly code: string = 'ETC_OUTCOME_UNKNOWN';
+}
+
+/**
+ * A member answered with another `X-Etcd-Cluster-Id` than the first one this client saw: it belongs
+ * to a different cluster, so its indexes and data must not be mixed with the others'. Such a member
+ * is not used; this error is thrown when no member of the expected cluster answered.
+ */
+export class ClusterMismatch extends EtcException {
+  static override readonly brand: string = 'ClusterMismatch';
+  static override readonly code: string = 'ETC_CLUSTER_MISMATCH';
+  /** The cluster id the client saw first (the cluster it talks to). */
+  readonly expected: string;
+  /** The cluster id the member answered with. */
+  readonly actual: string;
+  /** The member that answered with `actual`. */
+  readonly endpoint: string;
+
+  constructor(expected: string, actual: string, endpoint: string) {
+    super(
+      `${endpoint} belongs to etcd cluster ${actual}, not to cluster ${expected} that this client ` +
+        'talks to; no member of the expected cluster answered',
+    );
+    this.expected = expected;
+    this.actual = actual;
+    this.endpoint = endpoint;
+  }
 }
 
 /** A non-etcd HTTP failure: a response with no etcd error body (a 502 from a proxy, a bare 503). */

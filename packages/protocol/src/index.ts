@@ -9,6 +9,7 @@ export type {
 export { decodeNode, decodeResponse, headerValue, parseEtcdTime } from './decode.js';
 export { encodeAppend, encodeDelete, encodeGet, encodeSet, formEncode } from './encode.js';
 export {
+  ClusterMismatch,
   ConnectionError,
   ConnectionRefused,
   DirNotEmpty,
