@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import { type Client, etcd } from '@etc/client';
+import { type EtcdCluster, startEtcd } from '@etc/etcd-launcher';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { campaign } from './campaign.js';
+import { keepNode } from './keep-node.js';
+import { lock } from './lock.js';
+import { observeLeader } from './observe-leader.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const prefix = () => `/etc-sugar-test/${randomBytes(6).toString('hex')}`;
+
+/** A half-open interval [from, to) during which one contender held leadership or a lock, by this process's clock. */
+interface Tenure {
+  who: number;
+  from: number;
+  to: number;
+}
+
+/** Fails with the first two tenures that overlap in time. */
+function expectNoOverlap(tenures: Tenure[]): void {
+  const sorted = [...tenures].sort((a, b) => a.from - b.from);
+  for (let i = 1; i < sorted.length; i++) {
+    const before = sorted[i - 1] as Tenure;
+    const after = sorted[i] as Tenure;
+    if (before.to > after.from)
+      expect.fail(`overlap: ${JSON.stringify(before)} and ${JSON.stringify(after)}`);
+  }
+}
+
+/** Runs `count` contenders that take `acquire` in turn until `until` aborts; returns their tenures. */
+async function contend(
+  clients: Client[],
+  until: AbortSignal,
+  acquire: (client: Client, who: number) => Promise<{ signal: AbortSignal; giveUp: () => Promise<void> }>,
+): Promise<Tenure[]> {
+  const tenures: Tenure[] = [];
+  await Promise.all(
+    clients.map(async (client, who) => {
+      while (!until.aborted) {
+        let held: { signal: AbortSignal; giveUp: () => Promise<void> };
+        try {
+          held = await acquire(client, who);
+        } catch (error) {
+          if (until.aborted) return;
+          throw error;
+        }
+        const from = Date.now();
+        let to = Number.POSITIVE_INFINITY;
+        held.signal.addEventListener('abort', () => {
+          to = Date.now();
+        });
+        await Promise.race([
+          sleep(50 + Math.random() * 200),
+          new Promise((r) => held.signal.addEventListener('abort', r)),
+        ]);
+        await held.giveUp();
+        tenures.push({ who, from, to });
+      }
+    }),
+  );
+  return tenures;
+}
+
+describe('sugar on a real etcd', () => {
+  const url = inject('etcdUrl');
+
+  it('keepNode keeps a node past its TTL without waking watchers, and stop deletes it', async () => {
+    const client = etcd(url);
+    const key = `${prefix()}/node`;
+    try {
+      const kept = keepNode(client, key, 'here', { ttl: 2 });
+      const created = await kept.ready;
+      let woken = false;
+      const waiting = client.wait(key, { timeout: 10_000 }).then(() => {
+        woken = true;
+      });
+      await sleep(3_000);
+      const now = await client.get(key);
+      expect(now.createdIndex).toBe(created.createdIndex);
+      expect(woken).toBe(false);
+      await kept.stop();
+      await waiting;
+      expect(woken).toBe(true);
+      await expect(client.get(key)).rejects.toMatchObject({ errorCode: 100 });
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
+
+  it('campaign hands over in order and observeLeader follows it', async () => {
+    const clients = [etcd(url), etcd(url), etcd(url), etcd(url)];
+    const dir = `${prefix()}/election`;
+    try {
+      const seen: (string | undefined)[] = [];
+      const stop = new AbortController();
+      let first: () => void = () => {};
+      const started = new Promise<void>((resolve) => {
+        first = resolve;
+      });
+      const observing = (async () => {
+        for await (const leader of observeLeader(clients[3] as Client, dir, { signal: stop.signal })) {
+          seen.push(leader);
+          first();
+        }
+      })();
+      await started;
+      const a = await campaign(clients[0] as Client, dir, 'a', { ttl: 3 });
+      const b = campaign(clients[1] as Client, dir, 'b', { ttl: 3 });
+      await sleep(200);
+      const c = campaign(clients[2] as Client, dir, 'c', { ttl: 3 });
+      await sleep(200);
+      await a.resign();
+      const bLeads = await b;
+      expect(a.signal.aborted).toBe(true);
+      await bLeads.resign();
+      await (await c).resign();
+      await sleep(300);
+      stop.abort();
+      await observing;
+      expect(seen).toEqual([undefined, 'a', 'b', 'c', undefined]);
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
+  }, 30_000);
+});
+
+describe('sugar on a 3-member cluster with the raft leader killed mid-run', () => {
+  let cluster: EtcdCluster | undefined;
+
+  beforeAll(async () => {
+    const binary = inject('etcdBin');
+    cluster = await startEtcd({ members: 3, ...(binary ? { binary } : {}) });
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 30_000);
+
+  it('never lets two candidates lead, nor two holders hold the lock, at once', async () => {
+    const urls = cluster?.clientUrls ?? [];
+    // Every contender gets all endpoints, each starting on a different member.
+    const clients = Array.from({ length: 5 }, (_, i) =>
+      etcd([...urls.slice(i % 3), ...urls.slice(0, i % 3)], { timeout: 2_000 }),
+    );
+    const base = prefix();
+    const until = new AbortController();
+    try {
+      const leading = contend(clients, until.signal, async (client, who) => {
+        const leadership = await campaign(client, `${base}/election`, `candidate-${who}`, {
+          ttl: 2,
+          signal: until.signal,
+        });
+        return { signal: leadership.signal, giveUp: () => leadership.resign() };
+      });
+      const locking = contend(clients, until.signal, async (client, who) => {
+        const held = await lock(client, `${base}/lock`, {
+          ttl: 2,
+          value: `holder-${who}`,
+          signal: until.signal,
+        });
+        return { signal: held.signal, giveUp: () => held.release() };
+      });
+      await sleep(2_000);
+      const leader = await (cluster as EtcdCluster).leader();
+      const killedAt = Date.now();
+      await leader.kill('SIGKILL');
+      await sleep(6_000);
+      until.abort();
+      const [elections, locks] = await Promise.all([leading, locking]);
+      if (process.env.SUGAR_DEBUG) console.log({ killedAt, elections, locks });
+      expectNoOverlap(elections);
+      expectNoOverlap(locks);
+      expect(elections.filter((t) => t.from < killedAt).length).toBeGreaterThan(0);
+      expect(elections.filter((t) => t.from > killedAt).length).toBeGreaterThan(0);
+      expect(locks.filter((t) => t.from > killedAt).length).toBeGreaterThan(0);
+    } finally {
+      until.abort();
+      await Promise.all(clients.map((client) => client.close()));
+    }
+  }, 60_000);
+});
