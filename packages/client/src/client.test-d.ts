@@ -14,7 +14,7 @@ import {
   type Got,
   type KeyNotFound,
   type Node,
-  Set,
+  Set as SetExport,
   SetResult,
   type Updated,
   type Value,
@@ -57,7 +57,7 @@ describe('public types of @etc/client', () => {
   });
 
   it('exposes node fields on results and the class hierarchy', () => {
-    expectTypeOf(Set).toEqualTypeOf(SetResult);
+    expectTypeOf(SetExport).toEqualTypeOf(SetResult);
     expectTypeOf<Got['value']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<Got['nodes']>().toEqualTypeOf<Node[] | undefined>();
     expectTypeOf<Got['values']>().toEqualTypeOf<string[] | undefined>();
