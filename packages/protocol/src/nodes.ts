@@ -14,10 +14,12 @@ export class Node {
 
   constructor(fields: NodeFields) {
     this.key = fields.key;
-    assignPresent(this, 'modifiedIndex', fields.modifiedIndex);
-    assignPresent(this, 'createdIndex', fields.createdIndex);
-    assignPresent(this, 'ttl', fields.ttl);
-    assignPresent(this, 'expiration', fields.expiration);
+    // Plain assignments only for fields etcd sent, so absent ones stay absent (`'ttl' in node`).
+    const self = this as { -readonly [K in keyof NodeFields]?: NodeFields[K] };
+    if (fields.modifiedIndex !== undefined) self.modifiedIndex = fields.modifiedIndex;
+    if (fields.createdIndex !== undefined) self.createdIndex = fields.createdIndex;
+    if (fields.ttl !== undefined) self.ttl = fields.ttl;
+    if (fields.expiration !== undefined) self.expiration = fields.expiration;
   }
 
   /** The node's `modifiedIndex`. */
@@ -74,8 +76,4 @@ export class Directory extends Node {
   override get dir(): boolean {
     return true;
   }
-}
-
-function assignPresent<T extends object>(target: T, name: string, value: unknown): void {
-  if (value !== undefined) Object.defineProperty(target, name, { value, enumerable: true });
 }

@@ -31,10 +31,11 @@ export class EtcdResult {
     this.action = fields.action;
     this.node = fields.node;
     this.etcdIndex = fields.etcdIndex;
-    for (const name of ['prevNode', 'raftIndex', 'raftTerm'] as const) {
-      if (fields[name] !== undefined)
-        Object.defineProperty(this, name, { value: fields[name], enumerable: true });
-    }
+    // Plain assignments only for what the response carried, so absent fields stay absent.
+    const self = this as { prevNode?: Node; raftIndex?: number; raftTerm?: number };
+    if (fields.prevNode !== undefined) self.prevNode = fields.prevNode;
+    if (fields.raftIndex !== undefined) self.raftIndex = fields.raftIndex;
+    if (fields.raftTerm !== undefined) self.raftTerm = fields.raftTerm;
   }
 
   get key(): string {
