@@ -130,10 +130,11 @@ describe('failover between members', () => {
   it("rejects with TimedOut once the call's own timeout passes, across attempts", async () => {
     const a = await start(rawServer(() => {}));
     const b = await start(rawServer(() => {}));
-    adapter = new HttpAdapter({ endpoints: [a.url, b.url], attemptTimeout: 100 });
-    const error = await failure(adapter.get({ key: '/k', timeout: 150 }));
+    // The first attempt ends at 300 ms, the call at 450 ms, while the second attempt runs.
+    adapter = new HttpAdapter({ endpoints: [a.url, b.url], attemptTimeout: 300 });
+    const error = await failure(adapter.get({ key: '/k', timeout: 450 }));
     expect(error).toBeInstanceOf(TimedOut);
-    expect(error).toMatchObject({ timeout: 150, endpoint: b.url });
+    expect(error).toMatchObject({ timeout: 450, endpoint: b.url });
   });
 
   it('moves a read on after a 5xx / etcd error 300, but answers a write with it', async () => {

@@ -1,0 +1,189 @@
+/**
+ * A real 3-member etcd cluster whose members are SIGKILLed under load: acknowledged writes must
+ * survive, watches must see every acknowledged write once and in order, and the client must recover.
+ */
+import { type Client, EtcException, etcd, HttpAdapter } from '@etc/client';
+import { type EtcdCluster, type EtcdMember, startEtcd } from '@etc/etcd-launcher';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, expectNoUnhandledRejections, Recorder, sleep } from './support.js';
+
+expectNoUnhandledRejections();
+
+let cluster: EtcdCluster;
+beforeAll(async () => {
+  cluster = await startEtcd({ members: 3, name: 'faults' });
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+interface Write {
+  key: string;
+  value: string;
+  index: number;
+}
+
+/** A client over every member, `first` first (so it is the member in use). */
+function clientOn(first: EtcdMember): Client {
+  const rest = cluster.members.filter((member) => member !== first).map((member) => member.clientUrl);
+  return etcd([first.clientUrl, ...rest], { timeout: 8_000, attemptTimeout: 3_000 });
+}
+
+function adapterOf(client: Client): HttpAdapter {
+  if (!(client.adapter instanceof HttpAdapter)) throw new Error('not an HTTP client');
+  return client.adapter;
+}
+
+function concerns(watch: { key: string; recursive: boolean }, key: string): boolean {
+  return key === watch.key || (watch.recursive && key.startsWith(`${watch.key}/`));
+}
+
+/**
+ * Checks one watcher against the writes: its events are in strictly increasing index order, every
+ * acknowledged write it concerns appears exactly once (same index and value), and every other event
+ * is one of the writes whose outcome was unknown. No snapshot is expected (history is never cleared here).
+ */
+function checkWatcher(
+  watch: { key: string; recursive: boolean; recorder: Recorder },
+  acked: readonly Write[],
+  uncertain: readonly Omit<Write, 'index'>[],
+): void {
+  const { events } = watch.recorder;
+  expect(watch.recorder.error).toBeUndefined();
+  expect(events.filter((event) => event.action === 'get')).toEqual([]);
+  const indexes = watch.recorder.indexes;
+  for (let i = 1; i < indexes.length; i++) expect(indexes[i]).toBeGreaterThan(indexes[i - 1] as number);
+  const byIndex = new Map(events.map((event) => [event.node.modifiedIndex, event]));
+  for (const write of acked.filter((w) => concerns(watch, w.key))) {
+    const event = byIndex.get(write.index);
+    expect(event, `${watch.key} saw ${write.key}@${write.index}`).toBeDefined();
+    expect(event?.key).toBe(write.key);
+    expect(event?.value).toBe(write.value);
+  }
+  const ackedIndexes = new Set(acked.map((w) => w.index));
+  for (const event of events) {
+    if (ackedIndexes.has(event.node.modifiedIndex as number)) continue;
+    const known = uncertain.some((w) => w.key === event.key && w.value === event.value);
+    expect(known, `unexpected event ${event.key}=${event.value}@${event.node.modifiedIndex}`).toBe(true);
+  }
+}
+
+/** Every acknowledged write is still in etcd's log (read back through a wait from its index). */
+async function checkReadable(client: Client, acked: readonly Write[]): Promise<void> {
+  for (let i = 0; i < acked.length; i += 20) {
+    await Promise.all(
+      acked.slice(i, i + 20).map(async (write) => {
+        const event = await client.wait(write.key, { index: write.index, timeout: 10_000 });
+        expect(event.node.modifiedIndex).toBe(write.index);
+        expect(event.value).toBe(write.value);
+      }),
+    );
+  }
+}
+
+/**
+ * Sequential writes to four keys with watchers on them, the member in use SIGKILLed after
+ * `killAfter` writes; returns once the client writes again and every watcher has caught up.
+ */
+async function killUnderLoad(round: number, victim: EtcdMember): Promise<void> {
+  const client = clientOn(victim);
+  const base = `/cluster-${round}`;
+  const keys = [`${base}/a`, `${base}/b`, `${base}/sub/c`, `${base}/sub/d`];
+  try {
+    const first = await client.set(keys[0] as string, 'start');
+    const from = first.etcdIndex + 1;
+    const watches = [
+      { key: keys[0] as string, recursive: false },
+      { key: keys[1] as string, recursive: false },
+      { key: base, recursive: true },
+      { key: `${base}/sub`, recursive: true },
+    ].map((w) => ({ ...w, recorder: new Recorder(client, w.key, { index: from, recursive: w.recursive }) }));
+    const acked: Write[] = [];
+    const uncertain: (Omit<Write, 'index'> & { error: unknown })[] = [];
+    let killing: Promise<void> | undefined;
+    for (let i = 0; i < 90; i++) {
+      if (i === 30) killing = victim.kill('SIGKILL');
+      const key = keys[i % keys.length] as string;
+      const value = `v${i}`;
+      try {
+        const result = await client.set(key, value, { timeout: 5_000 });
+        acked.push({ key, value, index: result.node.modifiedIndex as number });
+      } catch (error) {
+        expect(error).toBeInstanceOf(EtcException);
+        uncertain.push({ key, value, error });
+        await sleep(25);
+      }
+    }
+    await killing;
+    expect(victim.running).toBe(false);
+    expect(adapterOf(client).current).not.toBe(victim.clientUrl);
+    // The client's next operations succeed within a bounded time.
+    const after = await eventually(() => client.set(keys[1] as string, 'after', { timeout: 3_000 }), 20_000);
+    acked.push({ key: keys[1] as string, value: 'after', index: after.node.modifiedIndex as number });
+    expect(acked.length).toBeGreaterThan(30);
+
+    await checkReadable(client, acked);
+    for (const watch of watches) {
+      const last = Math.max(...acked.filter((w) => concerns(watch, w.key)).map((w) => w.index));
+      await eventually(async () => {
+        if (!watch.recorder.indexes.includes(last)) throw new Error(`${watch.key} has not seen ${last} yet`);
+      }, 20_000);
+      checkWatcher(watch, acked, uncertain);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+describe('a 3-member cluster losing members', () => {
+  it('survives the leader being killed mid-workload, twice, with a restart in between', async () => {
+    const victims: string[] = [];
+    for (const round of [1, 2]) {
+      const leader = await cluster.leader();
+      victims.push(leader.name);
+      await killUnderLoad(round, leader);
+      await leader.restart();
+    }
+    expect(victims).toHaveLength(2);
+  }, 120_000);
+
+  it('moves a watch off the member it is attached to when that member dies, losing nothing', async () => {
+    const leader = await cluster.leader();
+    const follower = cluster.members.find((member) => member !== leader && member.running) as EtcdMember;
+    const watcher = clientOn(follower);
+    const writer = clientOn(leader);
+    try {
+      // The member list from /v2/members names the same members; the one in use stays in use.
+      expect([...(await adapterOf(watcher).sync())].sort()).toEqual([...cluster.clientUrls].sort());
+      expect(adapterOf(watcher).current).toBe(follower.clientUrl);
+      expect(adapterOf(watcher).clusterId).toMatch(/^[0-9a-f]+$/);
+      const key = '/attached/k';
+      const start = await writer.set(key, 'start');
+      const recorder = new Recorder(watcher, key, { index: start.etcdIndex + 1 });
+      const written: Write[] = [];
+      const write = async (value: string) => {
+        const result = await writer.set(key, value, { timeout: 5_000 });
+        written.push({ key, value, index: result.node.modifiedIndex as number });
+      };
+      await write('before');
+      await eventually(async () => {
+        if (recorder.events.length < 1) throw new Error('the watch has not started');
+      }, 10_000);
+      expect(adapterOf(watcher).current).toBe(follower.clientUrl);
+      await follower.kill('SIGKILL');
+      for (let i = 0; i < 20; i++) await write(`after-${i}`);
+      await eventually(async () => {
+        if (recorder.events.length < written.length) throw new Error('the watch is behind');
+      }, 20_000);
+      expect(recorder.error).toBeUndefined();
+      expect(recorder.events.map((e) => [e.node.modifiedIndex, e.value])).toEqual(
+        written.map((w) => [w.index, w.value]),
+      );
+      expect(adapterOf(watcher).current).not.toBe(follower.clientUrl);
+    } finally {
+      await watcher.close();
+      await writer.close();
+      await follower.restart();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,137 @@
+/**
+ * A TCP proxy between the client and a real etcd that stalls, resets and drops: every failure is a
+ * typed error, in bounded time, and a write whose answer was lost is shown to have been applied.
+ */
+import { type Client, ConnectionError, etcd, OutcomeUnknown, TimedOut, Value } from '@etc/client';
+import { startProxy, type TcpProxy } from '@etc/etcd-launcher';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { eventually, expectNoUnhandledRejections, Recorder, sleep } from './support.js';
+
+expectNoUnhandledRejections();
+
+const etcdUrl = inject('etcdUrl');
+const base = `/faults-proxy/${process.pid}`;
+let direct: Client;
+let proxy: TcpProxy;
+let client: Client;
+
+beforeAll(() => {
+  direct = etcd(etcdUrl, { timeout: 10_000 });
+});
+afterAll(async () => {
+  await direct.delete(base, { recursive: true }).catch(() => undefined);
+  await direct.close();
+});
+beforeEach(async () => {
+  const target = new URL(etcdUrl);
+  proxy = await startProxy(target.hostname, Number(target.port));
+  client = etcd(proxy.url, { timeout: 10_000 });
+});
+afterEach(async () => {
+  await client.close();
+  await proxy.close();
+});
+
+function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${String(value)}`);
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe('a proxy that stalls', () => {
+  it('makes reads, writes and waits with a timeout reject with TimedOut instead of hanging', async () => {
+    await client.set(`${base}/stall`, 'before');
+    proxy.stall();
+    const read = await failure(client.get(`${base}/stall`, { timeout: 300 }));
+    expect(read).toBeInstanceOf(TimedOut);
+    expect(read).toMatchObject({ timeout: 300, endpoint: proxy.url });
+    expect(await failure(client.set(`${base}/stall`, 'during', { timeout: 300 }))).toBeInstanceOf(TimedOut);
+    expect(await failure(client.wait(`${base}/stall`, { timeout: 300 }))).toBeInstanceOf(TimedOut);
+    proxy.resetAll();
+    proxy.resume();
+    // The stalled write never left the proxy.
+    expect((await direct.get(`${base}/stall`)).value).toBe('before');
+    // The client works again once it has noticed its reset connections (a read on one that it has
+    // not noticed yet fails with a ConnectionError, like any read on a broken connection).
+    const again = await eventually(() => client.get(`${base}/stall`), 5_000);
+    expect(again.value).toBe('before');
+  });
+});
+
+describe('a proxy that resets connections', () => {
+  it('gives a read ConnectionError (not OutcomeUnknown) when reset mid-body', async () => {
+    const key = `${base}/reset-read`;
+    const start = await direct.set(key, 'x');
+    // A wait's headers come at once and its body stays open: reset it mid-body.
+    const pending = failure(client.wait(key, { index: start.etcdIndex + 1 }));
+    await sleep(200);
+    proxy.resetAll();
+    const error = await pending;
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error).not.toBeInstanceOf(OutcomeUnknown);
+    // And a plain read held by a stall, then reset.
+    proxy.stall();
+    const read = failure(client.get(key));
+    await sleep(100);
+    proxy.resetAll();
+    const readError = await read;
+    expect(readError).toBeInstanceOf(ConnectionError);
+    expect(readError).not.toBeInstanceOf(OutcomeUnknown);
+    proxy.resume();
+  });
+
+  it('gives a write OutcomeUnknown when its connection is reset before the answer', async () => {
+    const key = `${base}/reset-write`;
+    await client.get('/').catch(() => undefined);
+    proxy.stall();
+    const write = failure(client.set(key, 'maybe'));
+    await sleep(100);
+    proxy.resetAll();
+    const error = await write;
+    expect(error).toBeInstanceOf(OutcomeUnknown);
+    expect((error as Error).message).toMatch(/may or may not have been applied/);
+    proxy.resume();
+  });
+});
+
+describe('a proxy that drops the answer of a request it delivered', () => {
+  it('gives OutcomeUnknown for a write that etcd did apply, so a blind retry would be wrong', async () => {
+    const key = `${base}/dropped`;
+    const before = await direct.set(key, 'before');
+    proxy.resetAll();
+    proxy.dropAfterRequest();
+    const error = await failure(client.set(key, 'applied', { prevValue: 'before' }));
+    expect(error).toBeInstanceOf(OutcomeUnknown);
+    // The client learnt nothing, but etcd got the request: its next change of the key is this write
+    // (it may land a moment after the client gave up, hence a wait rather than a get).
+    const next = await direct.wait(key, {
+      index: (before.node.modifiedIndex as number) + 1,
+      timeout: 10_000,
+    });
+    expect(next.action).toBe('compareAndSwap');
+    expect(next.value).toBe('applied');
+    const now = await direct.get(key);
+    expect(now.node).toBeInstanceOf(Value);
+    expect(now.value).toBe('applied');
+    // Sending the same compare-and-swap again would fail (or, for a plain set, apply twice).
+    await expect(client.set(key, 'applied', { prevValue: 'before' })).rejects.toMatchObject({
+      errorCode: 101,
+    });
+  });
+
+  it('lets a watch through the proxy go on after its connection is dropped', async () => {
+    const key = `${base}/watched`;
+    const start = await direct.set(key, 'start');
+    const recorder = new Recorder(client, key, { index: start.etcdIndex + 1 });
+    await sleep(100);
+    proxy.resetAll();
+    const set = await direct.set(key, 'after-reset');
+    for (let i = 0; i < 100 && recorder.events.length === 0; i++) await sleep(50);
+    expect(recorder.events.map((e) => [e.node.modifiedIndex, e.value])).toEqual([
+      [set.node.modifiedIndex, 'after-reset'],
+    ]);
+  });
+});

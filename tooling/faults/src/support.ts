@@ -1,0 +1,73 @@
+/**
+ * Helpers of the fault tests: a watch recorder, bounded polling, and a check that no promise
+ * rejection went unhandled during a test file.
+ */
+import type { Client, EtcdResult } from '@etc/client';
+import { afterAll, beforeAll, expect } from 'vitest';
+
+/** Records every item a watch yields, and the error that ended it, if any. */
+export class Recorder {
+  readonly events: EtcdResult[] = [];
+  error: unknown;
+  /** Resolves when the watch has ended (on `client.close()`, `break` or an error). */
+  readonly done: Promise<void>;
+
+  constructor(
+    client: Client,
+    key: string,
+    options: { index?: number; recursive?: boolean; signal?: AbortSignal },
+  ) {
+    const watch = client.watch(key, options);
+    this.done = (async () => {
+      try {
+        for await (const event of watch) this.events.push(event);
+      } catch (error) {
+        this.error = error;
+      }
+    })();
+  }
+
+  /** The `modifiedIndex` of every event seen (a snapshot `Got` counts with its `etcdIndex`). */
+  get indexes(): number[] {
+    return this.events.map((event) =>
+      event.action === 'get' ? event.etcdIndex : (event.node.modifiedIndex ?? Number.NaN),
+    );
+  }
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Calls `attempt` until it resolves without throwing, pausing `pauseMs` between tries, and
+ * rejects with the last error once `boundMs` have passed.
+ */
+export async function eventually<T>(attempt: () => Promise<T>, boundMs: number, pauseMs = 50): Promise<T> {
+  const deadline = performance.now() + boundMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+      await sleep(pauseMs);
+    }
+  }
+}
+
+/** Fails the test file if any promise rejection went unhandled while it ran. */
+export function expectNoUnhandledRejections(): void {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  beforeAll(() => {
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterAll(async () => {
+    await sleep(20);
+    process.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
+  });
+}
