@@ -19,6 +19,8 @@ export interface TcpProxy {
    * new connection for it to apply (call {@link TcpProxy.resetAll} first if unsure).
    */
   dropAfterRequest(): void;
+  /** How many client connections the proxy has accepted so far. */
+  readonly accepted: number;
   /** Stops listening and destroys every socket. */
   close(): Promise<void>;
 }
@@ -89,6 +91,7 @@ class ProxyServer implements TcpProxy {
   #stalled = false;
   #dropNext = false;
   port = 0;
+  accepted = 0;
 
   constructor(
     readonly targetHost: string,
@@ -117,6 +120,7 @@ class ProxyServer implements TcpProxy {
   }
 
   #accept(client: Socket): void {
+    this.accepted++;
     const upstream = connect({ port: this.targetPort, host: this.targetHost, allowHalfOpen: true });
     this.#track(client);
     this.#track(upstream);
