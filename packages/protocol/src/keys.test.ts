@@ -19,6 +19,11 @@ describe('normalizeKey', () => {
   });
   it('keeps dots inside segments', () => {
     expect(normalizeKey('/a.b/...')).toBe('/a.b/...');
+    expect(normalizeKey('/.hidden/a')).toBe('/.hidden/a');
+    expect(() => normalizeKey('/a/.')).toThrow(TypeError);
+  });
+  it('returns keys already in normal form unchanged', () => {
+    for (const key of ['/a', '/a/b_c-d~e/f.g', '/0/1/2']) expect(normalizeKey(key)).toBe(key);
   });
 });
 
@@ -27,6 +32,8 @@ describe('keyPath', () => {
     expect(keyPath('/a b?c#d%e')).toBe('/v2/keys/a%20b%3Fc%23d%25e');
     expect(keyPath('/x+y&z/日本')).toBe('/v2/keys/x%2By%26z/%E6%97%A5%E6%9C%AC');
     expect(keyPath('/')).toBe('/v2/keys/');
+    expect(keyPath('/plain/key_1.x')).toBe('/v2/keys/plain/key_1.x');
+    expect(keyPath('/.dot')).toBe('/v2/keys/.dot');
   });
 });
 

@@ -1,6 +1,11 @@
 /** Key rules: `'/a/b'`, `'a/b'` and `'/a/b/'` name the same key; each segment is percent-encoded on the wire. */
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * A key already in normal form whose segments need no percent-encoding and are not `.`/`..`
+ * (no segment starts with a dot): the common case, answered without splitting.
+ */
+const plainKey = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
 
 /**
  * Normalises a key to `/a/b` form (`/` for the root). Throws a `TypeError` for a non-string, an
@@ -8,6 +13,7 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
  */
 export function normalizeKey(key: unknown): string {
   if (typeof key !== 'string') throw new TypeError(`key must be a string, got ${describe(key)}`);
+  if (plainKey.test(key)) return key;
   if (key === '') throw new TypeError('key must not be empty (use "/" for the root)');
   if (loneSurrogate.test(key)) throw new TypeError(`key ${JSON.stringify(key)} is not valid Unicode`);
   const segments = key.split('/').filter((segment) => segment !== '');
@@ -22,6 +28,7 @@ export function normalizeKey(key: unknown): string {
 /** The URL path of a normalised key: `/v2/keys` followed by each segment percent-encoded. */
 export function keyPath(key: string): string {
   if (key === '/') return '/v2/keys/';
+  if (plainKey.test(key)) return `/v2/keys${key}`;
   return `/v2/keys${key.split('/').map(encodeURIComponent).join('/')}`;
 }
 

@@ -189,6 +189,20 @@ describe('timeouts and aborts', () => {
     expect(error).toMatchObject({ timeout: 50 });
   });
 
+  it('applies the default timeout to a body that stops half-way, for reads and writes', async () => {
+    server = await rawServer((socket) => {
+      socket.write(
+        'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-etcd-index: 3\r\ncontent-length: 200\r\n\r\n{"act',
+      );
+    });
+    adapter = new HttpAdapter({ endpoints: server.url, timeout: 80 });
+    for (const call of [adapter.get({ key: '/k' }), adapter.set({ key: '/k', value: 'v' })]) {
+      const error = await failure(call);
+      expect(error).toBeInstanceOf(TimedOut);
+      expect(error).toMatchObject({ timeout: 80, endpoint: server.url });
+    }
+  });
+
   it("rejects with the signal's reason, the same object, when aborted", async () => {
     const a = await against(silent());
     const controller = new AbortController();

@@ -33,6 +33,12 @@ const QUICK_EMPTY_WAIT = 1_000;
 /** The longest pause (milliseconds) between re-issues of a wait that keeps ending empty at once. */
 const MAX_WAIT_BACKOFF = 1_000;
 
+/** undici's own header and body timeouts, which light calls use for their default timeout. */
+function isUndiciTimeout(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+}
+
 /** The pause before re-issuing a wait after `quick` quick empty answers in a row: 0, 50, 100, ... 1000 ms. */
 function backoff(quick: number): number {
   return quick <= 1 ? 0 : Math.min(MAX_WAIT_BACKOFF, 25 * 2 ** (quick - 1));
@@ -184,7 +190,8 @@ export class HttpAdapter implements Adapter {
     if (signal?.aborted) throw signal.reason;
     const timeout = options?.timeout ?? (wire.wait ? Number.POSITIVE_INFINITY : this.#timeout);
     const write = wire.method !== 'GET';
-    const call = new Call(this.#members.current.url, write, timeout, signal);
+    const light = options?.timeout === undefined && this.#attemptTimeout === Number.POSITIVE_INFINITY;
+    const call = new Call(this.#members.current.url, write, timeout, signal, light);
     this.#calls.add(call);
     try {
       return await body(call);
@@ -221,7 +228,7 @@ export class HttpAdapter implements Adapter {
       quick = performance.now() - started < QUICK_EMPTY_WAIT ? quick + 1 : 0;
       const pause = backoff(quick);
       if (pause > 0) await call.sleep(pause);
-      else call.signal.throwIfAborted();
+      else if (call.aborted) throw call.reason;
     }
   }
 
@@ -245,7 +252,7 @@ export class HttpAdapter implements Adapter {
       try {
         response = await this.#attempt(member, wire(), call, onHeaders);
       } catch (error) {
-        if (call.signal.aborted) throw call.signal.reason;
+        if (call.aborted) throw call.reason;
         if (!mayRetryElsewhere(error, call.write)) throw error;
         this.#members.failed(member);
         if (error instanceof ClusterMismatch) mismatch = error;
@@ -291,7 +298,9 @@ export class HttpAdapter implements Adapter {
         method: wire.method,
         headers: form ? this.#formHeaders : this.#headers,
         body: form ? formEncode(wire.params) : null,
-        signal: limit?.signal ?? call.signal,
+        signal: limit?.signal ?? call.requestSignal,
+        headersTimeout: call.requestTimeout,
+        bodyTimeout: call.requestTimeout,
       });
       if (wire.wait) limit?.stopTimer();
       this.#checkCluster(response.headers, member.url);
@@ -301,8 +310,9 @@ export class HttpAdapter implements Adapter {
     } catch (error) {
       // An unread body (cluster mismatch, attempt timeout) errors when destroyed: nobody listens.
       response?.body.on('error', () => {}).destroy();
-      if (call.signal.aborted) throw call.signal.reason;
+      if (call.aborted) throw call.reason;
       if (error instanceof ClusterMismatch) throw error;
+      if (call.light && isUndiciTimeout(error)) throw call.timedOut(error);
       if (limit?.expired) throw limit.failure(member.url, wire.method, call.write, error);
       throw connectionFailure(error, member.url, wire.method, call.write, this.#notSent);
     } finally {
