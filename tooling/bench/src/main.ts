@@ -3,6 +3,7 @@ import { startEtcd } from '@etc/etcd-launcher';
 import { mockEtcd } from '@etc/mock';
 import { Pool } from 'undici';
 import { compare } from './measure.js';
+import { retainedPerGet, watchMemory } from './memory.js';
 
 // Compares etc against a bare undici request to the same etcd, in the same process and run.
 // Prints ops/s and the ratio (etc / bare); 1.00 means "as fast as a bare HTTP request".
@@ -52,6 +53,10 @@ for (const [label, concurrency, base, cand] of [
   ]);
 }
 
+const watchers = 1000;
+const memory = await watchMemory(url, client, `${prefix}/key`, watchers);
+const retained = await retainedPerGet(client, `${prefix}/key`, 20_000);
+
 const mock = mockEtcd();
 await mock.set('/key', 'value');
 const mockStart = performance.now();
@@ -63,6 +68,12 @@ console.log('| operation | bare undici ops/s | etc ops/s | ratio |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
 console.log(`\nmock: ${mockRate.toFixed(0)} gets/s in memory`);
+console.log(`\n| memory | bare undici | etc | ratio |`);
+console.log('|---|---|---|---|');
+console.log(
+  `| heap per watcher, ${watchers} watchers of one key | ${(memory.bare / 1024).toFixed(1)} KiB | ${(memory.etc / 1024).toFixed(1)} KiB | ${(memory.etc / memory.bare).toFixed(2)} |`,
+);
+console.log(`\nheap retained per get after 20,000 gets: ${retained.toFixed(1)} bytes`);
 
 await client.delete(prefix, { recursive: true });
 await Promise.all([client.close(), pool.close(), mock.close()]);
