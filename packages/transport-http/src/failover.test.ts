@@ -8,22 +8,9 @@ import {
   Set as SetResult,
   TimedOut,
 } from '@etc/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { HttpAdapter } from './http-adapter.js';
 import { freePort, httpServer, rawServer, type TestServer } from './test-servers.js';
-
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-beforeAll(() => {
-  process.on('unhandledRejection', onUnhandled);
-});
-afterAll(async () => {
-  await new Promise((resolve) => setImmediate(resolve));
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
 
 const servers: TestServer[] = [];
 let adapter: HttpAdapter | undefined;

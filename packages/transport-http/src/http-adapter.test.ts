@@ -3,19 +3,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpAdapter } from './http-adapter.js';
 import { etcdAnswer, httpServer, type RecordingServer } from './test-servers.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-beforeAll(() => {
-  process.on('unhandledRejection', onUnhandled);
-});
-afterAll(async () => {
-  await new Promise((resolve) => setImmediate(resolve));
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
-
 const node = { key: '/a b/c', value: 'v', modifiedIndex: 7, createdIndex: 7 };
 
 describe('request encoding', () => {

@@ -1,21 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { Got, Set as SetResult, TimedOut } from '@etc/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { HttpAdapter } from './http-adapter.js';
 import { etcdAnswer, httpServer, type RecordingServer } from './test-servers.js';
-
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-beforeAll(() => {
-  process.on('unhandledRejection', onUnhandled);
-});
-afterAll(async () => {
-  await new Promise((resolve) => setImmediate(resolve));
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
 
 let server: RecordingServer | undefined;
 let adapter: HttpAdapter | undefined;

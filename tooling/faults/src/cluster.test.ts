@@ -5,9 +5,7 @@
 import { type Client, EtcException, etcd, HttpAdapter } from '@etc/client';
 import { type EtcdCluster, type EtcdMember, startEtcd } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, expectNoUnhandledRejections, Recorder, sleep } from './support.js';
-
-expectNoUnhandledRejections();
+import { eventually, Recorder, sleep } from './support.js';
 
 let cluster: EtcdCluster;
 beforeAll(async () => {

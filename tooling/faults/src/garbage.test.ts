@@ -15,9 +15,7 @@ import {
   TimedOut,
 } from '@etc/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectNoUnhandledRejections, Recorder, sleep } from './support.js';
-
-expectNoUnhandledRejections();
+import { Recorder, sleep } from './support.js';
 
 interface Garbage {
   url: string;

@@ -18,9 +18,7 @@ import {
 import { startProxy } from '@etc/etcd-launcher';
 import { MockAdapter, MockStore, mockEtcd } from '@etc/mock';
 import { describe, expect, inject, it } from 'vitest';
-import { eventually, expectNoUnhandledRejections, Recorder, sleep } from './support.js';
-
-expectNoUnhandledRejections();
+import { eventually, Recorder, sleep } from './support.js';
 
 /**
  * An adapter that behaves like a network that breaks and stalls for waits only: `shut()` cuts the

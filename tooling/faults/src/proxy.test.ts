@@ -5,9 +5,7 @@
 import { type Client, ConnectionError, etcd, OutcomeUnknown, TimedOut, Value } from '@etc/client';
 import { startProxy, type TcpProxy } from '@etc/etcd-launcher';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { eventually, expectNoUnhandledRejections, Recorder, sleep } from './support.js';
-
-expectNoUnhandledRejections();
+import { eventually, Recorder, sleep } from './support.js';
 
 const etcdUrl = inject('etcdUrl');
 const base = `/faults-proxy/${process.pid}`;
