@@ -52,5 +52,22 @@ export function listingScenarios(factory: BackendFactory): void {
       expect(hiddenDir.values).toEqual(['i']);
       await expect(t.client.get(t.key('h/_none'))).rejects.toBeInstanceOf(KeyNotFound);
     });
+
+    scenario(
+      factory,
+      'a recursive wait answered from history includes events under hidden keys',
+      async (t) => {
+        const start = await t.client.set(t.key('hw/visible'), '0');
+        const hidden = await t.client.set(t.key('hw/_secret/x'), 'h');
+        await t.client.set(t.key('hw/visible'), '1');
+        const event = await t.client.wait(t.key('hw'), {
+          recursive: true,
+          index: start.index! + 1,
+          timeout: 5_000,
+        });
+        expect(event.key).toBe(t.key('hw/_secret/x'));
+        expect(event.index).toBe(hidden.index);
+      },
+    );
   });
 }

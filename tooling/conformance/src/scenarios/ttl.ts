@@ -86,6 +86,28 @@ export function ttlScenarios(factory: BackendFactory): void {
       expiryBound + 5000,
     );
 
+    scenario(
+      factory,
+      "a directory's ttl is changed and removed by update; the stored dir keeps its modifiedIndex",
+      async (t) => {
+        const dir = await t.client.set(t.key('dt'), { dir: true, ttl: 100 });
+        const changed = await t.client.update(t.key('dt'), { dir: true, ttl: 200 });
+        expect(changed).toBeInstanceOf(Updated);
+        expect(changed.ttl).toBe(200);
+        t.expectIndexAfter(changed.modifiedIndex, dir.etcdIndex);
+        const got = await t.client.get(t.key('dt'));
+        expect(got.ttl).toBeGreaterThan(150);
+        expect(got.modifiedIndex).toBe(dir.modifiedIndex);
+        expect(got.createdIndex).toBe(dir.createdIndex);
+        const permanent = await t.client.update(t.key('dt'), { dir: true });
+        expect(permanent.ttl).toBeUndefined();
+        const after = await t.client.get(t.key('dt'));
+        expect(after.ttl).toBeUndefined();
+        expect(after.expiration).toBeUndefined();
+        expect(after.modifiedIndex).toBe(dir.modifiedIndex);
+      },
+    );
+
     scenario(factory, 'an update without ttl makes the key permanent', async (t) => {
       await t.client.set(t.key('t'), 'v', { ttl: 100 });
       const updated = await t.client.update(t.key('t'), 'w');
