@@ -15,6 +15,8 @@ const notSentCodes: ReadonlySet<string> = new Set([
   'EADDRNOTAVAIL',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_INVALID_ARG',
+  // A pool already closed (a member dropped by sync()) refuses the request before sending it.
+  'UND_ERR_CLOSED',
   'UND_ERR_NOT_SUPPORTED',
 ]);
 

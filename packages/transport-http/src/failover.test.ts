@@ -114,6 +114,26 @@ describe('failover between members', () => {
     expect(second.requests.map((r) => r.method)).toEqual(['GET']);
   });
 
+  it('never resends a write whose default timeout passed on a stalled member (a light call)', async () => {
+    const stalled = await start(rawServer(() => {}));
+    const second = await start(member());
+    // No timeout and no signal of the call's own: undici's header timeout enforces the default.
+    adapter = new HttpAdapter({ endpoints: [stalled.url, second.url], timeout: 100 });
+    for (const write of [
+      () => adapter?.set({ key: '/k', value: 'v' }),
+      () => adapter?.append({ key: '/q', value: 'v' }),
+      () => adapter?.delete({ key: '/k' }),
+    ]) {
+      const error = await failure(Promise.resolve(write()));
+      expect(error).toBeInstanceOf(TimedOut);
+      expect(error).toMatchObject({ timeout: 100, endpoint: stalled.url });
+    }
+    expect(second.requests).toHaveLength(0);
+    // A read moves on after the same timeout: it changes nothing.
+    expect(await adapter.get({ key: '/k' })).toBeInstanceOf(Got);
+    expect(second.requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
   it("rejects with TimedOut once the call's own timeout passes, across attempts", async () => {
     const a = await start(rawServer(() => {}));
     const b = await start(rawServer(() => {}));

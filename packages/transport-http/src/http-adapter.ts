@@ -26,7 +26,7 @@ import type { Endpoint } from './endpoint.js';
 import { MemberList } from './member-list.js';
 import { membersRequest, parseMembers } from './members.js';
 import { type HttpAdapterOptions, resolveOptions } from './options.js';
-import { isUnhealthy, mayRetryElsewhere } from './retry-rules.js';
+import { isUnhealthy, mayRetryElsewhere, mayRetrySameMember } from './retry-rules.js';
 
 /** A wait that ended empty this fast (milliseconds) counts as quick: the next re-issue backs off. */
 const QUICK_EMPTY_WAIT = 1_000;
@@ -247,12 +247,21 @@ export class HttpAdapter implements Adapter {
     let unhealthy: WireResponse | undefined;
     let mismatch: ClusterMismatch | undefined;
     let failure: unknown;
-    for (const member of this.#members.order()) {
+    let retriedClosed = false;
+    const members = this.#members.order();
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i] as Endpoint;
       let response: WireResponse;
       try {
         response = await this.#attempt(member, wire(), call, onHeaders);
       } catch (error) {
         if (call.aborted) throw call.reason;
+        if (!retriedClosed && mayRetrySameMember(error, call.write)) {
+          // Once per call: a connection closed under a read is tried again on a fresh one.
+          retriedClosed = true;
+          i--;
+          continue;
+        }
         if (!mayRetryElsewhere(error, call.write)) throw error;
         this.#members.failed(member);
         if (error instanceof ClusterMismatch) mismatch = error;
@@ -287,13 +296,20 @@ export class HttpAdapter implements Adapter {
     call.endpoint = member.url;
     const form = wire.method === 'PUT' || wire.method === 'POST';
     const path = form || wire.params.length === 0 ? wire.path : `${wire.path}?${formEncode(wire.params)}`;
+    const pool = wire.wait ? member.waits : member.pool;
+    if (pool.closed || pool.destroyed) {
+      // A member sync() dropped while this call was under way: nothing is sent, the call moves on.
+      throw new ConnectionError(`cannot send to ${member.url}: it was removed from the member list`, {
+        endpoint: member.url,
+      });
+    }
     const limit =
       this.#attemptTimeout === Number.POSITIVE_INFINITY
         ? undefined
         : new AttemptLimit(call, this.#attemptTimeout);
     let response: Dispatcher.ResponseData | undefined;
     try {
-      response = await (wire.wait ? member.waits : member.pool).request({
+      response = await pool.request({
         path,
         method: wire.method,
         headers: form ? this.#formHeaders : this.#headers,

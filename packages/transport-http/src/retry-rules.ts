@@ -1,4 +1,11 @@
-import { ClusterMismatch, ConnectionError, OutcomeUnknown, type WireResponse } from '@etc/protocol';
+import {
+  ClusterMismatch,
+  ConnectionError,
+  ConnectionRefused,
+  OutcomeUnknown,
+  TimedOut,
+  type WireResponse,
+} from '@etc/protocol';
 
 /**
  * The written failover rules (see the README): whether a failed attempt may be repeated on another
@@ -6,12 +13,14 @@ import { ClusterMismatch, ConnectionError, OutcomeUnknown, type WireResponse } f
  * before sending: a `ConnectionError` that is not `OutcomeUnknown`, as `connectionFailure` maps it
  * for writes) or belongs to another cluster (`ClusterMismatch`: it is not a member of ours). A read
  * or wait may also move on after any other `ConnectionError`, a broken or timed-out attempt
- * included. A write that may have reached the member (`OutcomeUnknown`) never moves on.
+ * included. A write that may have reached the member (`OutcomeUnknown`, or `TimedOut` waiting for
+ * the answer) never moves on.
  */
 export function mayRetryElsewhere(error: unknown, write: boolean): boolean {
   if (error instanceof ClusterMismatch) return true;
   if (!(error instanceof ConnectionError)) return false;
-  return !write || !(error instanceof OutcomeUnknown);
+  // A write that timed out (a light call's default timeout, enforced by undici) was sent.
+  return !write || !(error instanceof OutcomeUnknown || error instanceof TimedOut);
 }
 
 /**
@@ -23,4 +32,21 @@ export function mayRetryElsewhere(error: unknown, write: boolean): boolean {
  */
 export function isUnhealthy(response: WireResponse): boolean {
   return response.status >= 500;
+}
+
+/** Codes of a connection the other side closed or reset (undici's `SocketError` is `UND_ERR_SOCKET`). */
+const closedCodes: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * True when a read may be sent once more to the same member: its connection was closed or reset by
+ * the other side. That is what a keep-alive connection looks like when the server closed it while
+ * idle just as the request went out (undici checks an idle socket before reusing it, but cannot see
+ * a close that crosses the request on the wire); a fresh connection then answers. Go's
+ * `http.Transport`, and so etcd's own v2 client, retries a GET in the same case. Never for a write:
+ * the member may have applied it before closing (`OutcomeUnknown`).
+ */
+export function mayRetrySameMember(error: unknown, write: boolean): boolean {
+  if (write || !(error instanceof ConnectionError) || error instanceof ConnectionRefused) return false;
+  const code = (error.cause as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && closedCodes.has(code);
 }

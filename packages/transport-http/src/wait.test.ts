@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Got, Set as SetResult, TimedOut } from '@etc/protocol';
+import { ConnectionError, Got, Set as SetResult, TimedOut } from '@etc/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpAdapter } from './http-adapter.js';
 import { etcdAnswer, httpServer, type RecordingServer } from './test-servers.js';
@@ -74,6 +74,22 @@ describe('waits that end empty', () => {
     // Without the back-off this loop would send thousands of requests in 1.5 s.
     expect(server.requests.length).toBeGreaterThanOrEqual(2);
     expect(server.requests.length).toBeLessThan(30);
+  });
+
+  it('close() ends a wait without timeout or signal (a light call) while it backs off', async () => {
+    server = await httpServer((_req, res) => emptyWatch(res, 7));
+    const seen = server;
+    adapter = new HttpAdapter({ endpoints: seen.url });
+    const wait = adapter.get({ key: '/k', wait: true }).catch((e: unknown) => e);
+    // By the fourth poll the loop pauses between polls (50 ms and more).
+    await expect.poll(() => seen.requests.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(4);
+    await adapter.close();
+    const error = await wait;
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(/closed/);
+    const count = seen.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen.requests.length).toBe(count);
   });
 
   it('decodes an empty wait answer without X-Etcd-Index instead of looping (InvalidResponse)', async () => {
