@@ -163,7 +163,8 @@ export class Client implements AsyncDisposable {
    * begins. Network errors are retried with backoff (on another member when there is one). When
    * etcd has cleared the history the watch needs (401), it yields a fresh `Got` of the key as a
    * snapshot (a key that does not exist is a `Got` whose node is a bare `Node`) and goes on from the
-   * snapshot's `etcdIndex + 1`. Watches of one key, or below a key watched recursively, share one
+   * snapshot's `etcdIndex + 1`; so does a watch without `index` whose first poll failed before
+   * etcd said where it started, since events may have passed meanwhile. Watches of one key, or below a key watched recursively, share one
    * long poll. It ends on `break`, `signal` abort or `close()`; any other etcd error ends it by
    * rejecting `next()`.
    */

@@ -49,7 +49,8 @@ function isTransient(error: unknown): boolean {
  * One long poll of `key` (its subtree when `recursive`) that serves every subscriber whose events it
  * sees: subscribers of the same key, and of keys below a recursive stream. It resumes each wait at
  * the last event's index + 1, re-polls after network errors with jittered, capped backoff, and
- * answers a cleared history (401) with a fresh snapshot.
+ * answers a cleared history (401) with a fresh snapshot, as it does a network error before the
+ * first event of a stream started from now (the index it would resume at is unknown).
  */
 export class WatchStream {
   readonly subscribers = new Set<Subscriber>();
@@ -57,6 +58,8 @@ export class WatchStream {
   nextIndex: number | undefined;
   /** Every matching event at or after this index has passed through `recent` (or the stream's snapshot). */
   coveredFrom: number | undefined;
+  /** The highest etcd index seen in an answer: every event at or below it happened before now. */
+  private knownIndex = 0;
   private readonly recent: EtcdResult[] = [];
   private readonly abort = new AbortController();
   private running = false;
@@ -75,7 +78,8 @@ export class WatchStream {
   /** Adds a subscriber, replaying what it missed from the recent events; false when it cannot join. */
   join(subscriber: Subscriber): boolean {
     if (subscriber.from === 0) {
-      subscriber.from = this.nextIndex ?? 0;
+      // From now: not the past events a stream catching up through etcd's history still has to read.
+      subscriber.from = this.nextIndex === undefined ? 0 : Math.max(this.nextIndex, this.knownIndex + 1);
     } else if (this.coveredFrom === undefined || subscriber.from < this.coveredFrom) {
       return false;
     }
@@ -146,6 +150,8 @@ export class WatchStream {
         if (error instanceof EventIndexCleared) {
           resync = true;
         } else if (isTransient(error)) {
+          // A poll from now that failed leaves no index to resume at: bridge with a snapshot.
+          if (this.nextIndex === undefined) resync = true;
           await this.sleep(failures++);
         } else {
           this.fail(error);
@@ -166,6 +172,7 @@ export class WatchStream {
     if (index === undefined) throw new InvalidResponse(200, 'watch event without modifiedIndex');
     this.coveredFrom ??= Math.min(result.etcdIndex + 1, index);
     this.nextIndex = index + 1;
+    this.knownIndex = Math.max(this.knownIndex, result.etcdIndex, index);
     this.recent.push(result);
     if (this.recent.length > maxRecent) this.coveredFrom = (this.recent.shift()?.node.modifiedIndex ?? 0) + 1;
     for (const subscriber of this.subscribers) this.offer(subscriber, result);
@@ -180,6 +187,7 @@ export class WatchStream {
     const snapshot = await this.snapshot(this.key, this.recursive);
     this.nextIndex = snapshot.etcdIndex + 1;
     this.coveredFrom = this.nextIndex;
+    this.knownIndex = Math.max(this.knownIndex, snapshot.etcdIndex);
     this.recent.length = 0;
     for (const subscriber of [...this.subscribers]) {
       const own =

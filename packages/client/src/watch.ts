@@ -77,19 +77,24 @@ function parentOf(key: string): string | undefined {
 /**
  * A running watch: an async iterator of every change, in index order, with no gap and no
  * duplicate. It starts when iteration begins and ends on `break`/`return()`, on `signal` abort or
- * on `client.close()`.
+ * on `client.close()`. Events are buffered until `next()` takes them: a consumer that stops
+ * calling `next()` without `return()` keeps its poll running and its buffer growing (by design;
+ * end it with `break`, `return()` or the signal).
  */
 export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable {
   private readonly queue: EtcdResult[] = [];
-  private waiting:
-    | { resolve: (r: IteratorResult<EtcdResult>) => void; reject: (e: unknown) => void }
-    | undefined;
+  /** Every `next()` not yet answered, oldest first. */
+  private readonly waiting: {
+    resolve: (r: IteratorResult<EtcdResult>) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
   private stream: WatchStream | undefined;
   private started = false;
   private finished = false;
   private error: { value: unknown } | undefined;
   private readonly subscriber: Subscriber;
   private readonly onAbort = () => this.finish();
+  private readonly signal: AbortSignal | undefined;
 
   constructor(
     private readonly hub: WatchHub,
@@ -100,19 +105,15 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
       signal?: AbortSignal | undefined;
     },
   ) {
-    const signal = options.signal;
+    this.signal = options.signal;
     this.subscriber = {
       key,
       recursive: options.recursive === true,
       from: options.index ?? 0,
       push: (result) => {
-        if (this.waiting) {
-          const { resolve } = this.waiting;
-          this.waiting = undefined;
-          resolve({ value: result, done: false });
-        } else {
-          this.queue.push(result);
-        }
+        const waiter = this.waiting.shift();
+        if (waiter) waiter.resolve({ value: result, done: false });
+        else this.queue.push(result);
       },
       fail: (error) => {
         this.error = { value: error };
@@ -120,12 +121,7 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
       },
       end: () => this.finish(false),
     };
-    if (signal?.aborted) this.finished = true;
-    else signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.signal = signal;
   }
-
-  private readonly signal: AbortSignal | undefined;
 
   [Symbol.asyncIterator](): this {
     return this;
@@ -134,7 +130,12 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
   next(): Promise<IteratorResult<EtcdResult>> {
     if (!this.started && !this.finished) {
       this.started = true;
-      this.stream = this.hub.subscribe(this.subscriber);
+      // The signal is only listened to once iterating, so watches never iterated leave nothing on it.
+      if (this.signal?.aborted) this.finished = true;
+      else {
+        this.signal?.addEventListener('abort', this.onAbort, { once: true });
+        this.stream = this.hub.subscribe(this.subscriber);
+      }
     }
     const value = this.queue.shift();
     if (value) return Promise.resolve({ value, done: false });
@@ -145,13 +146,14 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
     }
     if (this.finished) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
+      this.waiting.push({ resolve, reject });
     });
   }
 
   return(): Promise<IteratorResult<EtcdResult>> {
     this.finish();
     this.queue.length = 0;
+    this.error = undefined;
     return Promise.resolve({ value: undefined, done: true });
   }
 
@@ -160,20 +162,18 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
   }
 
   private finish(leave = true): void {
-    if (this.finished && !this.waiting) return;
+    if (this.finished && this.waiting.length === 0) return;
     this.finished = true;
     this.signal?.removeEventListener('abort', this.onAbort);
     if (leave) this.stream?.leave(this.subscriber);
     this.stream = undefined;
-    if (this.waiting) {
-      const { resolve, reject } = this.waiting;
-      this.waiting = undefined;
+    for (const waiter of this.waiting.splice(0)) {
       if (this.error) {
         const { value } = this.error;
         this.error = undefined;
-        reject(value);
+        waiter.reject(value);
       } else {
-        resolve({ value: undefined, done: true });
+        waiter.resolve({ value: undefined, done: true });
       }
     }
   }

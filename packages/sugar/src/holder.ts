@@ -53,7 +53,7 @@ export abstract class Holder implements AsyncDisposable {
    * check it right before acting, since a paused process sees its timers late.
    */
   get held(): boolean {
-    return !this.signal.aborted && Date.now() < this.keeper.until;
+    return !this.signal.aborted && this.keeper.remaining > 0;
   }
 
   /** Until when (ms since the epoch, this process's clock) the lease is guaranteed unless refreshed again. */

@@ -2,7 +2,7 @@ import { type Client, KeyNotFound, type Node, NodeExist, TestFailed, Value } fro
 import type { KeepEvent, KeepState } from './keep-event.js';
 import { LeaseLost } from './lease-lost.js';
 import type { LeaseTiming } from './options.js';
-import { backoff, isTransient, safetyMargin, sleep } from './timing.js';
+import { backoff, isTransient, monotonic, safetyMargin, sleep } from './timing.js';
 
 /** What a {@link Keeper} keeps and how. */
 export interface KeeperInit {
@@ -29,8 +29,8 @@ export class Keeper {
   state: KeepState = 'starting';
   /** Our node as last confirmed; `undefined` before creation, after it vanished, or when taken. */
   node: Value | undefined;
-  /** When the lease counts as lost unless a refresh succeeds first (ms since the epoch). */
-  until = 0;
+  /** When the lease counts as lost unless a refresh succeeds first (`monotonic()` ms; 0 before). */
+  private deadline = 0;
   /** Resolves with the node once it exists; rejects with `LeaseLost` if that never happens. */
   readonly ready: Promise<Value>;
   /** Aborted (with a `LeaseLost`) when the keeper ends for good: stopped, taken, failed, or gone/expired without `recreate`. */
@@ -56,7 +56,17 @@ export class Keeper {
     this.ready.catch(() => {});
   }
 
-  /** Starts the refresh loop; `initial` is a node the caller has just created, with the time its request was sent. */
+  /** When the lease counts as lost unless a refresh succeeds first (ms since the epoch, by this process's wall clock now); 0 before. */
+  get until(): number {
+    return this.deadline === 0 ? 0 : Date.now() + (this.deadline - monotonic());
+  }
+
+  /** Milliseconds left before the lease counts as lost (measured on the monotonic clock). */
+  get remaining(): number {
+    return this.deadline - monotonic();
+  }
+
+  /** Starts the refresh loop; `initial` is a node the caller has just created, with the `monotonic()` time its request was sent. */
   start(initial?: { node: Value; sentAt: number }): void {
     if (initial) this.confirm(initial.node, initial.sentAt);
     this.loop = this.run();
@@ -131,7 +141,7 @@ export class Keeper {
 
   private async create(): Promise<number> {
     const { client, key, value, timing } = this.init;
-    const sentAt = Date.now();
+    const sentAt = monotonic();
     try {
       const created = await client.create(key, value, { ttl: timing.ttl, timeout: this.timeout() });
       this.confirm(created.node as Value, sentAt);
@@ -153,7 +163,7 @@ export class Keeper {
 
   private async refresh(node: Value): Promise<number> {
     const { client, key, timing } = this.init;
-    const sentAt = Date.now();
+    const sentAt = monotonic();
     try {
       const result = await client.refresh(key, timing.ttl, {
         prevIndex: node.modifiedIndex,
@@ -211,7 +221,10 @@ export class Keeper {
   private confirm(node: Value, sentAt: number): void {
     const event = this.next;
     this.node = node;
-    this.until = sentAt + this.init.timing.ttlMs - this.margin;
+    // An answer that lands after stop() or after the lease ended: keep the node for the final
+    // delete, but neither revive the state nor arm a timer.
+    if (!this.active) return;
+    this.deadline = sentAt + this.init.timing.ttlMs - this.margin;
     this.state = 'kept';
     this.next = 'refreshed';
     this.armLeaseTimer();
@@ -222,12 +235,12 @@ export class Keeper {
 
   private armLeaseTimer(): void {
     clearTimeout(this.leaseTimer);
-    this.leaseTimer = setTimeout(() => this.expire(), Math.max(0, this.until - Date.now()));
+    this.leaseTimer = setTimeout(() => this.expire(), Math.max(0, this.remaining));
   }
 
   private expire(): void {
     if (this.state !== 'kept') return;
-    if (Date.now() < this.until) {
+    if (this.remaining > 0) {
       this.armLeaseTimer();
       return;
     }
@@ -254,16 +267,13 @@ export class Keeper {
   }
 
   private untilNextRefresh(): number {
-    return Math.max(
-      0,
-      this.until + this.margin - this.init.timing.ttlMs + this.init.timing.interval - Date.now(),
-    );
+    return Math.max(0, this.remaining + this.margin - this.init.timing.ttlMs + this.init.timing.interval);
   }
 
   /** A request's timeout: what is left of the TTL, at least 250 ms, at most the TTL. */
   private timeout(): number {
     const { ttlMs } = this.init.timing;
-    const left = this.state === 'kept' ? this.until + this.margin - Date.now() : ttlMs;
+    const left = this.state === 'kept' ? this.remaining + this.margin : ttlMs;
     return Math.min(ttlMs, Math.max(250, left));
   }
 

@@ -72,7 +72,8 @@ function apply(dir: string, candidates: Map<string, string>, event: EtcdResult):
     return;
   }
   const node = event.node;
-  if (node.key === dir) {
+  // The election directory itself, or a directory above it (whose removal reaches this watch).
+  if (node.key === dir || dir.startsWith(`${node.key === '/' ? '' : node.key}/`)) {
     if (removals.has(event.action)) candidates.clear();
     return;
   }

@@ -2,7 +2,7 @@ import { type Client, Directory, KeyNotFound, type Value } from '@etc/client';
 import { Keeper, notify } from './keeper.js';
 import { LeaseLost } from './lease-lost.js';
 import type { LeaseOptions, LeaseTiming } from './options.js';
-import { backoff, isTransient, sleep } from './timing.js';
+import { backoff, isTransient, monotonic, sleep } from './timing.js';
 
 /** A place at the head of a queue: the keeper of our key and the etcd index at which it was first. */
 export interface QueueHead {
@@ -27,7 +27,7 @@ export async function reachHead(
   const { signal, onEvent } = options;
   for (let failures = 0; ; ) {
     signal?.throwIfAborted();
-    const sentAt = Date.now();
+    const sentAt = monotonic();
     let node: Value;
     try {
       node = (await client.append(dir, value, { ttl: timing.ttl, timeout: timing.ttlMs })).node as Value;
@@ -90,7 +90,7 @@ async function waitTurn(
     const position = keys.indexOf(own);
     if (position < 0) return undefined;
     if (position === 0) {
-      if (keeper.lost.aborted || keeper.state !== 'kept' || Date.now() >= keeper.until) return undefined;
+      if (keeper.lost.aborted || keeper.state !== 'kept' || keeper.remaining <= 0) return undefined;
       return etcdIndex;
     }
     await waitForChange(client, keys[position - 1] as string, etcdIndex + 1, stop);

@@ -8,6 +8,14 @@ export function safetyMargin(ttlMs: number): number {
   return Math.min(1_000, Math.max(100, ttlMs / 10));
 }
 
+/**
+ * Milliseconds on a monotonic clock (`performance.now()`): lease deadlines are measured on it, so
+ * setting the wall clock back (NTP step, manual change) cannot extend a lease.
+ */
+export function monotonic(): number {
+  return performance.now();
+}
+
 /** Jittered exponential backoff in milliseconds: between half and all of `min(cap, 100 · 2^failures)`. */
 export function backoff(failures: number, cap: number): number {
   const ceiling = Math.min(cap, 100 * 2 ** Math.min(failures, 16));
