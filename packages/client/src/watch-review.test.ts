@@ -1,65 +1,8 @@
 import { getEventListeners } from 'node:events';
-import {
-  type Adapter,
-  ConnectionRefused,
-  decodeResponse,
-  type EtcdResult,
-  type GetRequest,
-  Got,
-  Unauthorized,
-} from '@etc/protocol';
+import { ConnectionRefused, Got, Unauthorized } from '@etc/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Client } from './client.js';
-
-interface PendingWait {
-  request: GetRequest;
-  resolve: (result: EtcdResult) => void;
-  reject: (error: unknown) => void;
-}
-
-/** Waits stay pending until the test answers them; reads answer a snapshot at `snapshotIndex`. */
-class ScriptedAdapter implements Adapter {
-  readonly url = 'test://scripted';
-  readonly waits: PendingWait[] = [];
-  readonly reads: GetRequest[] = [];
-  snapshotIndex = 100;
-
-  get(request: GetRequest): Promise<EtcdResult> {
-    if (!request.wait) {
-      this.reads.push(request);
-      return Promise.resolve(result('get', request.key, 'snap', this.snapshotIndex - 5, this.snapshotIndex));
-    }
-    return new Promise((resolve, reject) => {
-      const pending = { request, resolve, reject };
-      this.waits.push(pending);
-      request.signal?.addEventListener('abort', () => {
-        this.waits.splice(this.waits.indexOf(pending), 1);
-        reject(request.signal?.reason);
-      });
-    });
-  }
-  set = () => Promise.reject(new Error('not used'));
-  append = () => Promise.reject(new Error('not used'));
-  delete = () => Promise.reject(new Error('not used'));
-  async close() {}
-
-  answer(outcome: EtcdResult | Error): void {
-    const pending = this.waits.shift();
-    if (!pending) throw new Error('no pending wait');
-    if (outcome instanceof Error) pending.reject(outcome);
-    else pending.resolve(outcome);
-  }
-}
-
-function result(action: string, key: string, value: string, index: number, etcdIndex = index): EtcdResult {
-  return decodeResponse({
-    status: 200,
-    headers: { 'x-etcd-index': String(etcdIndex) },
-    body: JSON.stringify({ action, node: { key, value, modifiedIndex: index, createdIndex: 1 } }),
-  });
-}
-
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+import { result, ScriptedAdapter, tick } from './scripted-adapter.js';
 
 /** What a promise has settled with so far (`'pending'` until then), without waiting on it. */
 function track<T>(promise: Promise<T>): { readonly state: T | 'pending' } {
