@@ -51,52 +51,41 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function optionalType(
-  wire: Record<string, unknown>,
-  field: string,
-  type: 'string' | 'number' | 'boolean',
-  where: string,
-): void {
-  const value = wire[field];
-  if (value === undefined) return;
-  const ok =
-    type === 'number'
-      ? typeof value === 'number' && Number.isInteger(value) && value >= 0
-      : typeof value === type;
-  if (!ok)
-    throw new TypeError(`${where}.${field} is not a ${type === 'number' ? 'non-negative integer' : type}`);
+function fail(where: string, field: string, what: string): never {
+  throw new TypeError(`${where}.${field} is not ${what}`);
 }
 
+function isIndex(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+/** Builds a node, checking each field etcd may send; throws a `TypeError` naming a bad one. */
 function nodeFrom(wire: unknown, where: string): Node {
   if (!isRecord(wire)) throw new TypeError(`${where} is not an object`);
-  optionalType(wire, 'key', 'string', where);
-  optionalType(wire, 'value', 'string', where);
-  optionalType(wire, 'dir', 'boolean', where);
-  optionalType(wire, 'expiration', 'string', where);
-  optionalType(wire, 'ttl', 'number', where);
-  optionalType(wire, 'modifiedIndex', 'number', where);
-  optionalType(wire, 'createdIndex', 'number', where);
-  let expiration: Date | undefined;
-  if (wire.expiration !== undefined) {
-    expiration = parseEtcdTime(wire.expiration as string);
-    if (!expiration) throw new TypeError(`${where}.expiration is not an RFC 3339 time`);
+  const { key, value, dir, expiration, ttl, modifiedIndex, createdIndex, nodes } = wire;
+  if (key !== undefined && typeof key !== 'string') fail(where, 'key', 'a string');
+  if (value !== undefined && typeof value !== 'string') fail(where, 'value', 'a string');
+  if (dir !== undefined && typeof dir !== 'boolean') fail(where, 'dir', 'a boolean');
+  if (ttl !== undefined && !isIndex(ttl)) fail(where, 'ttl', 'a non-negative integer');
+  if (modifiedIndex !== undefined && !isIndex(modifiedIndex))
+    fail(where, 'modifiedIndex', 'a non-negative integer');
+  if (createdIndex !== undefined && !isIndex(createdIndex))
+    fail(where, 'createdIndex', 'a non-negative integer');
+  let expires: Date | undefined;
+  if (expiration !== undefined) {
+    expires = typeof expiration === 'string' ? parseEtcdTime(expiration) : undefined;
+    if (!expires) fail(where, 'expiration', 'an RFC 3339 time');
   }
-  const fields = {
-    key: (wire.key as string | undefined) ?? '/',
-    modifiedIndex: wire.modifiedIndex as number | undefined,
-    createdIndex: wire.createdIndex as number | undefined,
-    ttl: wire.ttl as number | undefined,
-    expiration,
-  };
-  if (wire.dir === true) {
-    const children = wire.nodes;
-    if (children !== undefined && !Array.isArray(children))
-      throw new TypeError(`${where}.nodes is not an array`);
-    const nodes = children?.map((child, i) => nodeFrom(child, `${where}.nodes[${i}]`));
-    return new Directory({ ...fields, nodes });
+  const k = key ?? '/';
+  if (dir === true) {
+    if (nodes !== undefined && !Array.isArray(nodes)) fail(where, 'nodes', 'an array');
+    const children = nodes?.map((child, i) => nodeFrom(child, `${where}.nodes[${i}]`));
+    return new Directory({ key: k, modifiedIndex, createdIndex, ttl, expiration: expires, nodes: children });
   }
-  if (typeof wire.value === 'string') return new Value({ ...fields, value: wire.value });
-  return new Node(fields);
+  if (typeof value === 'string') {
+    return new Value({ key: k, modifiedIndex, createdIndex, ttl, expiration: expires, value });
+  }
+  return new Node({ key: k, modifiedIndex, createdIndex, ttl, expiration: expires });
 }
 
 /** Builds a node from its wire form; throws `InvalidResponse` when the shape is not etcd's. */

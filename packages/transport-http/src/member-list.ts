@@ -28,9 +28,12 @@ export class MemberList {
   }
 
   /** The order in which a call tries the members: the one in use, then the ones after it. */
-  order(): Endpoint[] {
+  order(): readonly Endpoint[] {
     const members = this.#members;
     const start = this.#current;
+    // The list is never changed in place (`replace` swaps in a new array), so the common case
+    // hands it out as it is.
+    if (start === 0) return members;
     return members.slice(start).concat(members.slice(0, start));
   }
 
