@@ -8,7 +8,7 @@ import { retainedPerGet, watchMemory } from './memory.js';
 // Compares etc against a bare undici request to the same etcd, in the same process and run.
 // Prints ops/s and the ratio (etc / bare); 1.00 means "as fast as a bare HTTP request".
 const count = Number(process.env.BENCH_OPS ?? 2000);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
 const external = process.env.ETCD_URL;
 const cluster = external ? undefined : await startEtcd();
