@@ -24,6 +24,17 @@ import { Watch, WatchHub, type WatchOptions } from './watch.js';
 
 const call = ['timeout', 'signal'] as const;
 
+/** The options each method accepts (checked before anything is sent). */
+const allowed = {
+  get: ['recursive', 'sorted', 'quorum', ...call],
+  wait: ['index', 'recursive', 'sorted', 'quorum', ...call],
+  create: ['dir', 'ttl', ...call],
+  set: ['dir', 'ttl', 'refresh', 'prevValue', 'prevIndex', ...call],
+  delete: ['dir', 'recursive', 'prevValue', 'prevIndex', ...call],
+  refresh: ['prevValue', 'prevIndex', ...call],
+  watch: ['index', 'recursive', 'signal'],
+} as const;
+
 /**
  * The humane etcd v2 client over any `Adapter` (HTTP, mock, your own). Every method checks its
  * arguments before sending anything and throws a `TypeError` that says what is wrong; results are
@@ -49,7 +60,7 @@ export class Client implements AsyncDisposable {
 
   /** Reads a key; a directory lists its children (all levels with `recursive`). */
   async get(key: string, options?: GetOptions): Promise<Got> {
-    const o = checkOptions('get', options, ['recursive', 'sorted', 'quorum', ...call]);
+    const o = checkOptions('get', options, allowed.get);
     return (await this.adapter.get({
       key: normalizeKey(key),
       recursive: o.recursive,
@@ -66,7 +77,7 @@ export class Client implements AsyncDisposable {
    * `TimedOut`; without one it waits as long as it takes.
    */
   async wait(key: string, options?: WaitOptions): Promise<EtcdResult> {
-    const o = checkOptions('wait', options, ['index', 'recursive', 'sorted', 'quorum', ...call]);
+    const o = checkOptions('wait', options, allowed.wait);
     return this.adapter.get({
       key: normalizeKey(key),
       wait: true,
@@ -112,7 +123,7 @@ export class Client implements AsyncDisposable {
   append(key: string, options: CreateOptions): Promise<Created>;
   async append(key: string, second?: string | CreateOptions, third?: CreateOptions): Promise<Created> {
     const { value, options } = splitValueAndOptions('append', second, third);
-    const o = checkOptions('append', options, ['dir', 'ttl', ...call]);
+    const o = checkOptions('append', options, allowed.create);
     checkValueXorDir('append', value, o.dir);
     return (await this.adapter.append({
       key: normalizeKey(key),
@@ -126,7 +137,7 @@ export class Client implements AsyncDisposable {
 
   /** Deletes a key (a directory needs `dir` or `recursive`); with `prevValue`/`prevIndex` a compare-and-delete. */
   async delete(key: string, options?: DeleteOptions): Promise<Deleted | ComparedThenDeleted> {
-    const o = checkOptions('delete', options, ['dir', 'recursive', 'prevValue', 'prevIndex', ...call]);
+    const o = checkOptions('delete', options, allowed.delete);
     return (await this.adapter.delete({
       key: normalizeKey(key),
       dir: o.dir,
@@ -144,7 +155,7 @@ export class Client implements AsyncDisposable {
     ttl: number,
     options?: RefreshOptions,
   ): Promise<SetResult | ComparedThenSwapped> {
-    const o = checkOptions('refresh', options, ['prevValue', 'prevIndex', ...call]);
+    const o = checkOptions('refresh', options, allowed.refresh);
     checkArgument('refresh', 'ttl', ttl ?? null);
     return (await this.adapter.set({
       key: normalizeKey(key),
@@ -169,7 +180,7 @@ export class Client implements AsyncDisposable {
    * rejecting `next()`.
    */
   watch(key: string, options?: WatchOptions): Watch {
-    const o = checkOptions('watch', options, ['index', 'recursive', 'signal']);
+    const o = checkOptions('watch', options, allowed.watch);
     return new Watch(this.watches, normalizeKey(key), o);
   }
 
@@ -196,11 +207,7 @@ export class Client implements AsyncDisposable {
     prevExist: boolean | undefined,
   ): Promise<SetResult> {
     const { value, options } = splitValueAndOptions(method, second, third);
-    const allowed =
-      method === 'create'
-        ? (['dir', 'ttl', ...call] as const)
-        : (['dir', 'ttl', 'refresh', 'prevValue', 'prevIndex', ...call] as const);
-    const o = checkOptions(method, options, allowed);
+    const o = checkOptions(method, options, method === 'create' ? allowed.create : allowed.set);
     checkValueXorDir(method, value, o.dir, o.refresh === true);
     return (await this.adapter.set({
       key: normalizeKey(key),
