@@ -238,6 +238,17 @@ describe('deadline layer', () => {
     expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
   });
 
+  it('a layer below that throws instead of rejecting still settles the call and cleans up', async () => {
+    const controller = new AbortController();
+    const failure = new Error('thrown, not returned');
+    const send = deadline({ timeout: 1_000 }).wrap(() => {
+      throw failure;
+    });
+    await expect(send(call('read', { signal: controller.signal }))).rejects.toBe(failure);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
   it('leaves no timer and no listener behind once a call settled, however it settled', async () => {
     const controller = new AbortController();
     const { signal } = controller;

@@ -99,7 +99,14 @@ export function deadline(options: DeadlineOptions): Layer {
             reject(call.reason);
           };
           call.addEventListener('abort', onAbort);
-          next(call).then(
+          let sent: Promise<unknown>;
+          try {
+            sent = next(call);
+          } catch (error) {
+            // A layer below (a user's) that throws instead of rejecting: the same as a rejection.
+            sent = Promise.reject(error);
+          }
+          sent.then(
             (value) => {
               settle();
               if (call.aborted) reject(call.reason);
