@@ -65,10 +65,11 @@ function expire(call: Call): void {
 /**
  * The deadline and abort layer. A call's `timeout` (or the default, for calls that are not waits)
  * bounds the whole call from here on: queueing for a connection, every attempt on every member,
- * the body; the caller's `signal` ends it with the signal's reason. Whatever the core is doing, the
- * call settles at that moment, with `TimedOut` (a write: `OutcomeUnknown` caused by it). Timeouts
- * beyond the timer range mean no limit; a `timeout` of 0 or less rejects at once with `TimedOut`
- * and nothing is sent (a `NaN` one with a `TypeError`). Many calls may share one `AbortSignal`.
+ * the body; the caller's `signal` ends it with the signal's reason. Whatever the layers and the
+ * core below are doing, the call settles at that moment, with `TimedOut` (a write: `OutcomeUnknown`
+ * caused by it). Timeouts beyond the timer range mean no limit; a `timeout` of 0 or less rejects at
+ * once with `TimedOut` and nothing is sent (a `NaN` one with a `TypeError`). Many calls may share
+ * one `AbortSignal` (it carries one listener).
  */
 export function deadline(options: DeadlineOptions): Layer {
   const fallback = effectiveTimeout(options.timeout);
@@ -88,35 +89,16 @@ export function deadline(options: DeadlineOptions): Layer {
         call.timeout = limit;
         if (signal !== undefined) listenForAbort(signal, call);
         const timer = limit === Number.POSITIVE_INFINITY ? undefined : setTimeout(expire, limit, call);
-        return new Promise((resolve, reject) => {
-          const settle = (): void => {
-            if (timer !== undefined) clearTimeout(timer);
-            if (signal !== undefined) stopListening(signal, call);
-            call.removeEventListener('abort', onAbort);
-          };
-          const onAbort = (): void => {
-            settle();
-            reject(call.reason);
-          };
-          call.addEventListener('abort', onAbort);
-          let sent: Promise<unknown>;
-          try {
-            sent = next(call);
-          } catch (error) {
-            // A layer below (a user's) that throws instead of rejecting: the same as a rejection.
-            sent = Promise.reject(error);
-          }
-          sent.then(
-            (value) => {
-              settle();
-              if (call.aborted) reject(call.reason);
-              else resolve(value);
-            },
-            (error: unknown) => {
-              settle();
-              reject(call.aborted ? call.reason : error);
-            },
-          );
+        let work: Promise<unknown>;
+        try {
+          work = next(call);
+        } catch (error) {
+          // A layer below (a user's) that throws instead of rejecting: the same as a rejection.
+          work = Promise.reject(error);
+        }
+        return call.settleWith(work, () => {
+          if (timer !== undefined) clearTimeout(timer);
+          if (signal !== undefined) stopListening(signal, call);
         });
       };
     },
