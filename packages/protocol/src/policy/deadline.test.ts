@@ -249,6 +249,15 @@ describe('deadline layer', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
+  it('a layer below that aborts the call at once and then rejects leaves no rejection unhandled', async () => {
+    const send = deadline({ timeout: 1_000 }).wrap((c) => {
+      c.abort(new Error('cut at once'));
+      return Promise.reject(new Error('the rejection after the cut'));
+    });
+    await expect(send(call('read'))).rejects.toThrow('cut at once');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('leaves no timer and no listener behind once a call settled, however it settled', async () => {
     const controller = new AbortController();
     const { signal } = controller;
