@@ -1,3 +1,4 @@
+export { type CannedServer, cannedServer, lateExpiryAnswer } from './canned-etcd.js';
 export { adapterContract } from './contract.js';
 export type {
   ContractAdapterOptions,
