@@ -300,7 +300,7 @@ export class V2Store {
   private removeSubtree(node: TreeNode, event: StoreEvent): void {
     for (const each of node.postOrder()) {
       this.ttlKeys.remove(each);
-      this.hub.notifyWatchers(event, each.path, true);
+      this.hub.notifyWatchers(event, each.path);
     }
     this.detach(node);
   }
