@@ -84,6 +84,8 @@ export {
   type Member,
   type Members,
   mayRetry,
+  PushIterator,
+  type PushIteratorOptions,
   type Send,
   stopListening,
   timeoutFailure,

@@ -191,6 +191,36 @@ describe('keepNode on the mock', () => {
     expect(seen.slice(1)).toEqual(['refreshed', 'refreshed']);
   });
 
+  it('settles concurrent next() calls of its iterator in order, and every pending one on stop()', async () => {
+    const { client } = setup();
+    const kept = keepNode(client, '/svc/c', 'v', { ttl: 3 });
+    const events = kept[Symbol.asyncIterator]();
+    const first = events.next();
+    const second = events.next();
+    await tick();
+    expect(await first).toMatchObject({ value: { type: 'ready' }, done: false });
+    const third = events.next();
+    const fourth = events.next();
+    await tick(1_000);
+    expect(await second).toMatchObject({ value: { type: 'refreshed' }, done: false });
+    await kept.stop();
+    expect(await third).toEqual({ value: undefined, done: true });
+    expect(await fourth).toEqual({ value: undefined, done: true });
+    expect(await events.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('ends its iterator on return(), with every pending next() resolved done', async () => {
+    const { client } = setup();
+    const kept = keepNode(client, '/svc/r', 'v', { ttl: 3 });
+    const events = kept[Symbol.asyncIterator]();
+    const first = events.next();
+    const second = events.next();
+    await events.return?.();
+    expect(await first).toEqual({ value: undefined, done: true });
+    expect(await second).toEqual({ value: undefined, done: true });
+    await kept.stop();
+  });
+
   it('checks its arguments', () => {
     const client = mockEtcd();
     expect(() => keepNode(client, '/k', 'v', { ttl: 0 })).toThrow(TypeError);
