@@ -89,6 +89,8 @@ export {
   type Member,
   type Members,
   mayRetry,
+  PushIterator,
+  type PushIteratorOptions,
   type RetryMessage,
   type Send,
   stopListening,

@@ -20,6 +20,7 @@ export {
 } from './diagnostics.js';
 export { type FailoverOptions, failover, type Member, type Members } from './failover.js';
 export { compose, type Layer, type Send } from './layer.js';
+export { PushIterator, type PushIteratorOptions } from './push-iterator.js';
 export {
   type BackoffOptions,
   backoff,
