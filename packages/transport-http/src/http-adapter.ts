@@ -1,5 +1,8 @@
 import {
   type Adapter,
+  type AdminAdapter,
+  type AdminRequest,
+  type AdminResponse,
   type AppendRequest,
   type CallOptions,
   ClusterMismatch,
@@ -19,6 +22,7 @@ import {
   type WireResponse,
 } from '@etc/protocol';
 import type { Dispatcher } from 'undici';
+import { adminEndpoint, adminWire } from './admin/admin-wire.js';
 import { AttemptLimit } from './attempt-limit.js';
 import { Call } from './call.js';
 import { connectionFailure } from './connection-failure.js';
@@ -54,7 +58,7 @@ function backoff(quick: number): number {
  * member of another cluster gives `ClusterMismatch`. The constructor throws a `TypeError` for
  * invalid options.
  */
-export class HttpAdapter implements Adapter {
+export class HttpAdapter implements Adapter, AdminAdapter {
   /** The first endpoint given, e.g. `http://127.0.0.1:2379` (it stays so after `sync()`). */
   readonly url: string;
   readonly #members: MemberList;
@@ -136,9 +140,45 @@ export class HttpAdapter implements Adapter {
    */
   sync(options?: CallOptions): Promise<readonly string[]> {
     return this.#run(membersRequest, options, async (call) => {
-      const urls = parseMembers(await this.#exchange(() => membersRequest, call));
+      const urls = parseMembers(await this.#exchange(() => membersRequest, call), (url) =>
+        this.#members.accepts(url),
+      );
       this.#members.replace(urls);
       return this.endpoints;
+    });
+  }
+
+  // ---- Administration (the `AdminAdapter` seam; client.cluster / client.auth build on it) ----
+
+  /**
+   * Sends one administration request (members, stats, auth...) to the member in use, with this
+   * adapter's auth, TLS, timeout and failover rules: a GET is a read (moves on after a network
+   * failure or a 5xx), anything else a write (moves on only when certainly not sent). Resolves with
+   * the raw answer, whatever its status; rejects like a keys call does on the way.
+   */
+  async admin(request: AdminRequest): Promise<AdminResponse> {
+    const wire = adminWire(request);
+    return this.#run(wire, request, async (call) => {
+      const response = await this.#exchange(() => wire, call);
+      return { ...response, endpoint: call.endpoint };
+    });
+  }
+
+  /**
+   * Sends one administration request to `endpoint` only (a listed member, or a client URL a member
+   * advertises), without failover: the health of each member, the stats of the leader. An https-only
+   * adapter refuses an `http:` endpoint with a `ConnectionError` (nothing is sent).
+   */
+  async adminAt(endpoint: string, request: AdminRequest): Promise<AdminResponse> {
+    const wire = adminWire(request);
+    return this.#run(wire, request, async (call) => {
+      const url = adminEndpoint(endpoint, (u) => this.#members.accepts(u));
+      const { endpoint: member, temporary } = this.#members.endpointFor(url);
+      try {
+        return { ...(await this.#attempt(member, wire, call)), endpoint: url };
+      } finally {
+        if (temporary) await member.close();
+      }
     });
   }
 
@@ -294,7 +334,8 @@ export class HttpAdapter implements Adapter {
     onHeaders?: (headers: WireResponse['headers']) => void,
   ): Promise<WireResponse> {
     call.endpoint = member.url;
-    const form = wire.method === 'PUT' || wire.method === 'POST';
+    const json = wire.json;
+    const form = json === undefined && (wire.method === 'PUT' || wire.method === 'POST');
     const path = form || wire.params.length === 0 ? wire.path : `${wire.path}?${formEncode(wire.params)}`;
     const pool = wire.wait ? member.waits : member.pool;
     if (pool.closed || pool.destroyed) {
@@ -312,8 +353,13 @@ export class HttpAdapter implements Adapter {
       response = await pool.request({
         path,
         method: wire.method,
-        headers: form ? this.#formHeaders : this.#headers,
-        body: form ? formEncode(wire.params) : null,
+        headers:
+          json !== undefined
+            ? { ...this.#formHeaders, 'content-type': 'application/json' }
+            : form
+              ? this.#formHeaders
+              : this.#headers,
+        body: json ?? (form ? formEncode(wire.params) : null),
         signal: limit?.signal ?? call.requestSignal,
         headersTimeout: call.requestTimeout,
         bodyTimeout: call.requestTimeout,
