@@ -31,15 +31,26 @@ import { MemberList } from './member-list.js';
 import { membersRequest, parseMembers } from './members.js';
 import { type HttpAdapterOptions, resolveOptions } from './options.js';
 import { isUnhealthy, mayRetryElsewhere, mayRetrySameMember } from './retry-rules.js';
+import { settleOnAbort } from './settle-on-abort.js';
 
 /** A wait that ended empty this fast (milliseconds) counts as quick: the next re-issue backs off. */
 const QUICK_EMPTY_WAIT = 1_000;
+/**
+ * The longest a connection (TCP and TLS handshake) may take, in milliseconds: undici's default, or
+ * the adapter's default timeout when shorter, so a light call's deadline also bounds a handshake
+ * that stalls.
+ */
+const CONNECT_TIMEOUT = 10_000;
 /** The longest pause (milliseconds) between re-issues of a wait that keeps ending empty at once. */
 const MAX_WAIT_BACKOFF = 1_000;
 
-/** undici's own header and body timeouts, which light calls use for their default timeout. */
-function isUndiciTimeout(error: unknown): boolean {
+/**
+ * undici's own timeouts, which light calls use for their default timeout: header and body, and the
+ * connect timeout (TCP and TLS handshake) when it is the call's timeout (see `CONNECT_TIMEOUT`).
+ */
+function isUndiciTimeout(error: unknown, timeout: number): boolean {
   const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return timeout <= CONNECT_TIMEOUT;
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
 
@@ -88,7 +99,12 @@ export class HttpAdapter implements Adapter, AdminAdapter {
       'content-type': 'application/x-www-form-urlencoded',
       ...(auth === undefined ? {} : { authorization: auth }),
     });
-    const endpointOptions = { connections: resolved.connections, tls: resolved.tls, notSent: this.#notSent };
+    const endpointOptions = {
+      connections: resolved.connections,
+      tls: resolved.tls,
+      notSent: this.#notSent,
+      connectTimeout: Math.min(resolved.timeout, CONNECT_TIMEOUT),
+    };
     this.#members = new MemberList(resolved.endpoints, endpointOptions);
     if (resolved.syncInterval !== undefined) {
       this.#syncTimer = setInterval(() => this.#backgroundSync(), resolved.syncInterval);
@@ -350,7 +366,8 @@ export class HttpAdapter implements Adapter, AdminAdapter {
         : new AttemptLimit(call, this.#attemptTimeout);
     let response: Dispatcher.ResponseData | undefined;
     try {
-      response = await pool.request({
+      const signal = limit?.signal ?? call.requestSignal;
+      const request = pool.request({
         path,
         method: wire.method,
         headers:
@@ -360,10 +377,12 @@ export class HttpAdapter implements Adapter, AdminAdapter {
               ? this.#formHeaders
               : this.#headers,
         body: json ?? (form ? formEncode(wire.params) : null),
-        signal: limit?.signal ?? call.requestSignal,
+        signal,
         headersTimeout: call.requestTimeout,
         bodyTimeout: call.requestTimeout,
       });
+      // Abort wins even while undici still waits for the connection (a stalled TLS handshake).
+      response = await settleOnAbort(request, signal, (late) => late.body.on('error', () => {}).destroy());
       if (wire.wait) limit?.stopTimer();
       this.#checkCluster(response.headers, member.url);
       onHeaders?.(response.headers);
@@ -374,7 +393,7 @@ export class HttpAdapter implements Adapter, AdminAdapter {
       response?.body.on('error', () => {}).destroy();
       if (call.aborted) throw call.reason;
       if (error instanceof ClusterMismatch) throw error;
-      if (call.light && isUndiciTimeout(error)) throw call.timedOut(error);
+      if (call.light && isUndiciTimeout(error, call.timeout)) throw call.timedOut(error);
       if (limit?.expired) throw limit.failure(member.url, wire.method, call.write, error);
       throw connectionFailure(error, member.url, wire.method, call.write, this.#notSent);
     } finally {
