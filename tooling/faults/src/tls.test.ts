@@ -5,7 +5,7 @@
  * and a server that stalls during the handshake.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { type Client, ConnectionError, type EtcdOptions, etcd, TimedOut } from '@etc/client';
+import { type Client, ConnectionError, type EtcdOptions, etcd, type HttpAdapter, TimedOut } from '@etc/client';
 import { type EtcdCluster, makeCertificates, startEtcd, type TestCertificates } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -69,7 +69,7 @@ describe('an etcd serving https', () => {
     expect(await c.cluster.health()).toEqual([{ url: tls.url, healthy: true }]);
     expect((await c.cluster.stats.leader()).followers).toEqual({});
     // The member list is https: sync keeps it so, with the same TLS options.
-    expect(await (c.adapter as { sync(): Promise<readonly string[]> }).sync()).toEqual([tls.url]);
+    expect(await (c.adapter as HttpAdapter).sync()).toEqual([tls.url]);
     expect((await c.get('/tls/k')).value).toBe('v');
   });
 
