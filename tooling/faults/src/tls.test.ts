@@ -5,7 +5,14 @@
  * and a server that stalls during the handshake.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { type Client, ConnectionError, type EtcdOptions, etcd, type HttpAdapter, TimedOut } from '@etc/client';
+import {
+  type Client,
+  ConnectionError,
+  type EtcdOptions,
+  etcd,
+  type HttpAdapter,
+  TimedOut,
+} from '@etc/client';
 import { type EtcdCluster, makeCertificates, startEtcd, type TestCertificates } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
