@@ -1,6 +1,10 @@
 /** `MockAdapter`: the `Adapter` of `@etc/protocol` over a `MockStore`. */
 import {
   type Adapter,
+  type AdminAdapter,
+  AdminNotSupported,
+  type AdminRequest,
+  type AdminResponse,
   type AppendRequest,
   type CallOptions,
   ConnectionError,
@@ -17,6 +21,7 @@ import {
   TimedOut,
   type WireRequest,
 } from '@etc/protocol';
+import type { MockCredentials } from './admin/mock-auth.js';
 import { MockStore } from './mock-store.js';
 import type { SeedTree } from './seed.js';
 
@@ -26,6 +31,11 @@ export interface MockAdapterOptions {
   store?: MockStore | undefined;
   /** Keys written to the store when the adapter is made. */
   seed?: SeedTree | undefined;
+  /**
+   * The user this adapter acts as, like the HTTP adapter's Basic auth: checked against the store's
+   * v2 auth (users, roles, permissions) while auth is enabled; without it, requests act as `guest`.
+   */
+  auth?: MockCredentials | undefined;
 }
 
 /**
@@ -35,16 +45,18 @@ export interface MockAdapterOptions {
  * its reason). `close()` rejects this adapter's pending waits with `ConnectionError`; it closes
  * the store only when the adapter made it.
  */
-export class MockAdapter implements Adapter {
+export class MockAdapter implements Adapter, AdminAdapter {
   /** The store this adapter talks to. */
   readonly store: MockStore;
   /** `mock://<cluster id of the store>`. */
   readonly url: string;
   readonly #ownsStore: boolean;
   readonly #pending = new Set<AbortController>();
+  readonly #credentials: MockCredentials | undefined;
   #closed = false;
 
   constructor(options: MockAdapterOptions = {}) {
+    this.#credentials = checkCredentials(options.auth);
     this.#ownsStore = options.store === undefined;
     this.store = options.store ?? new MockStore();
     this.url = `mock://${this.store.clusterId}`;
@@ -65,6 +77,45 @@ export class MockAdapter implements Adapter {
 
   delete(request: DeleteRequest): Promise<EtcdResult> {
     return this.#call(encodeDelete(request), request);
+  }
+
+  /** The one endpoint of the mock cluster: `[url]`. */
+  get endpoints(): readonly string[] {
+    return [this.url];
+  }
+
+  /**
+   * Administration of the one-member mock cluster (see `MockStore.handleAdmin`): members, leader,
+   * health, version, stats and v2 auth. Adding, updating or removing a member rejects with
+   * `AdminNotSupported`: the mock is one member.
+   */
+  admin(request: AdminRequest): Promise<AdminResponse> {
+    return this.#admin(request);
+  }
+
+  /** As `admin`, for the mock's one endpoint (`url`); any other endpoint is a `ConnectionRefused`. */
+  adminAt(endpoint: string, request: AdminRequest): Promise<AdminResponse> {
+    if (endpoint !== this.url) {
+      return Promise.reject(
+        new ConnectionRefused(`${endpoint} is not a member of the mock cluster ${this.url}`, { endpoint }),
+      );
+    }
+    return this.#admin(request);
+  }
+
+  async #admin(request: AdminRequest): Promise<AdminResponse> {
+    const { method, path, json, signal } = request;
+    if (signal?.aborted) throw signal.reason;
+    if (this.#closed) throw new ConnectionRefused('the mock adapter is closed', { endpoint: this.url });
+    if (path.startsWith('/v2/members') && method !== 'GET') {
+      throw new AdminNotSupported(
+        'the mock etcd is a single member: it cannot add, update or remove members (use a real etcd cluster)',
+      );
+    }
+    const wire: WireRequest = { method, key: path, path, params: [], wait: false };
+    if (json !== undefined) wire.json = JSON.stringify(json);
+    const response = await this.store.handleAdmin(wire, { credentials: this.#credentials });
+    return { ...response, endpoint: this.url };
   }
 
   /** Rejects pending calls, and closes the store if this adapter made it. Idempotent. */
@@ -93,7 +144,10 @@ export class MockAdapter implements Adapter {
           }, timeout);
     this.#pending.add(controller);
     try {
-      const response = await this.store.handle(wire, { signal: controller.signal });
+      const response = await this.store.handle(wire, {
+        signal: controller.signal,
+        credentials: this.#credentials,
+      });
       return decodeResponse(response);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
@@ -101,4 +155,17 @@ export class MockAdapter implements Adapter {
       this.#pending.delete(controller);
     }
   }
+}
+
+/** Checks the `auth` option: `{ username, password }`, both strings (the password is never echoed). */
+function checkCredentials(auth: unknown): MockCredentials | undefined {
+  if (auth === undefined) return undefined;
+  const { username, password } = (typeof auth === 'object' && auth !== null ? auth : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof username !== 'string' || typeof password !== 'string') {
+    throw new TypeError('MockAdapter: auth must be an object { username: string, password: string }');
+  }
+  return Object.freeze({ username, password });
 }
