@@ -132,7 +132,7 @@ describe('v2 auth in the mock, enforced', () => {
     await expect(alice.get('/app')).rejects.toBeInstanceOf(Unauthorized);
     await expect(alice.get('/app/', { recursive: true })).rejects.toBeInstanceOf(Unauthorized);
     await root.auth.grantPermissions('app', { read: ['/app*'] });
-    expect((await alice.get('/app', { recursive: true })).nodes.length).toBe(1);
+    expect((await alice.get('/app', { recursive: true })).nodes?.length).toBe(1);
     const wrong = client({ store, auth: { username: 'alice', password: 'nope' } });
     await expect(wrong.get('/app/x')).rejects.toBeInstanceOf(Unauthorized);
     await expect(wrong.auth.enabled()).resolves.toBe(true);
