@@ -24,7 +24,7 @@ class FakeAdmin extends ScriptedAdapter implements AdminAdapter {
   readonly endpoints: readonly string[];
   readonly sent: { endpoint: string | undefined; request: AdminRequest }[] = [];
   constructor(
-    readonly answer: (request: AdminRequest, endpoint: string | undefined) => Answer,
+    readonly respond: (request: AdminRequest, endpoint: string | undefined) => Answer,
     endpoints: readonly string[] = ['http://a:2379'],
   ) {
     super();
@@ -38,7 +38,7 @@ class FakeAdmin extends ScriptedAdapter implements AdminAdapter {
   }
   async #reply(request: AdminRequest, endpoint: string | undefined): Promise<AdminResponse> {
     this.sent.push({ endpoint, request });
-    const answer = this.answer(request, endpoint);
+    const answer = this.respond(request, endpoint);
     if (answer instanceof Error) throw answer;
     const body =
       answer.body === undefined
