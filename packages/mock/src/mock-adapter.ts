@@ -6,10 +6,14 @@ import {
   type AdminRequest,
   type AdminResponse,
   type AppendRequest,
+  Call,
+  type CallKind,
   type CallOptions,
-  ConnectionError,
+  Closing,
   ConnectionRefused,
+  compose,
   type DeleteRequest,
+  deadline,
   decodeResponse,
   type EtcdResult,
   encodeAppend,
@@ -17,9 +21,11 @@ import {
   encodeGet,
   encodeSet,
   type GetRequest,
+  type Layer,
+  type Send,
   type SetRequest,
-  TimedOut,
   type WireRequest,
+  type WireResponse,
 } from '@etc/protocol';
 import type { MockCredentials } from './admin/mock-auth.js';
 import { MockStore } from './mock-store.js';
@@ -32,28 +38,40 @@ export interface MockAdapterOptions {
   /** Keys written to the store when the adapter is made. */
   seed?: SeedTree | undefined;
   /**
+   * Default timeout of calls that are not waits, in milliseconds, when a call gives none (as
+   * `etcd()`'s `timeout`). Default: none, since the mock answers at once.
+   */
+  timeout?: number | undefined;
+  /** Layers of your own (fault injection, a key namespace), applied inside the deadline. */
+  layers?: readonly Layer[] | undefined;
+  /**
    * The user this adapter acts as, like the HTTP adapter's Basic auth: checked against the store's
    * v2 auth (users, roles, permissions) while auth is enabled; without it, requests act as `guest`.
    */
   auth?: MockCredentials | undefined;
 }
 
+/** What a call of this adapter carries: a keys request, or an administration request's wire form. */
+type MockCall = Call<CallOptions & { wire?: WireRequest }>;
+
 /**
  * An adapter that speaks the wire format to an in-memory `MockStore`: each call is encoded with
- * the protocol's encoders, answered by `store.handle`, and decoded by the one `decodeResponse`.
- * Every call honours `timeout` (milliseconds; rejects with `TimedOut`) and `signal` (rejects with
- * its reason). `close()` rejects this adapter's pending waits with `ConnectionError`; it closes
- * the store only when the adapter made it.
+ * the protocol's encoders, answered by the store, and decoded by the one `decodeResponse`. Calls
+ * pass through the same shared layers as over HTTP (close, deadline and abort, your own), so
+ * `timeout`, `signal` and `close()` behave as they do there. `close()` closes the store only when
+ * the adapter made it.
  */
 export class MockAdapter implements Adapter, AdminAdapter {
   /** The store this adapter talks to. */
   readonly store: MockStore;
   /** `mock://<cluster id of the store>`. */
   readonly url: string;
+  /** The layers calls pass through, outermost first. */
+  readonly layers: readonly Layer[];
   readonly #ownsStore: boolean;
-  readonly #pending = new Set<AbortController>();
+  readonly #closing: Closing;
+  readonly #send: Send;
   readonly #credentials: MockCredentials | undefined;
-  #closed = false;
 
   constructor(options: MockAdapterOptions = {}) {
     this.#credentials = checkCredentials(options.auth);
@@ -61,22 +79,29 @@ export class MockAdapter implements Adapter, AdminAdapter {
     this.store = options.store ?? new MockStore();
     this.url = `mock://${this.store.clusterId}`;
     if (options.seed) this.store.seed(options.seed);
+    this.#closing = new Closing(() => this.url);
+    this.layers = Object.freeze([
+      this.#closing,
+      deadline({ timeout: options.timeout ?? Number.POSITIVE_INFINITY }),
+      ...(options.layers ?? []),
+    ]);
+    this.#send = compose((call) => this.#core(call as MockCall), this.layers);
   }
 
   get(request: GetRequest): Promise<EtcdResult> {
-    return this.#call(encodeGet(request), request);
+    return this.#call('get', request, request.wait ? 'wait' : 'read');
   }
 
   set(request: SetRequest): Promise<EtcdResult> {
-    return this.#call(encodeSet(request), request);
+    return this.#call('set', request, 'write');
   }
 
   append(request: AppendRequest): Promise<EtcdResult> {
-    return this.#call(encodeAppend(request), request);
+    return this.#call('append', request, 'write');
   }
 
   delete(request: DeleteRequest): Promise<EtcdResult> {
-    return this.#call(encodeDelete(request), request);
+    return this.#call('delete', request, 'write');
   }
 
   /** The one endpoint of the mock cluster: `[url]`. */
@@ -86,27 +111,11 @@ export class MockAdapter implements Adapter, AdminAdapter {
 
   /**
    * Administration of the one-member mock cluster (see `MockStore.handleAdmin`): members, leader,
-   * health, version, stats and v2 auth. Adding, updating or removing a member rejects with
-   * `AdminNotSupported`: the mock is one member.
+   * health, version, stats and v2 auth, through the same layers as keys calls. Adding, updating or
+   * removing a member rejects with `AdminNotSupported`: the mock is one member.
    */
-  admin(request: AdminRequest): Promise<AdminResponse> {
-    return this.#admin(request);
-  }
-
-  /** As `admin`, for the mock's one endpoint (`url`); any other endpoint is a `ConnectionRefused`. */
-  adminAt(endpoint: string, request: AdminRequest): Promise<AdminResponse> {
-    if (endpoint !== this.url) {
-      return Promise.reject(
-        new ConnectionRefused(`${endpoint} is not a member of the mock cluster ${this.url}`, { endpoint }),
-      );
-    }
-    return this.#admin(request);
-  }
-
-  async #admin(request: AdminRequest): Promise<AdminResponse> {
-    const { method, path, json, signal } = request;
-    if (signal?.aborted) throw signal.reason;
-    if (this.#closed) throw new ConnectionRefused('the mock adapter is closed', { endpoint: this.url });
+  async admin(request: AdminRequest): Promise<AdminResponse> {
+    const { method, path, json } = request;
     if (path.startsWith('/v2/members') && method !== 'GET') {
       throw new AdminNotSupported(
         'the mock etcd is a single member: it cannot add, update or remove members (use a real etcd cluster)',
@@ -114,46 +123,54 @@ export class MockAdapter implements Adapter, AdminAdapter {
     }
     const wire: WireRequest = { method, key: path, path, params: [], wait: false };
     if (json !== undefined) wire.json = JSON.stringify(json);
-    const response = await this.store.handleAdmin(wire, { credentials: this.#credentials });
+    const options = { timeout: request.timeout, signal: request.signal, wire };
+    const response = (await this.#send(
+      new Call('admin', options, method === 'GET' ? 'read' : 'write'),
+    )) as WireResponse;
     return { ...response, endpoint: this.url };
   }
 
-  /** Rejects pending calls, and closes the store if this adapter made it. Idempotent. */
+  /** As `admin`, for the mock's one endpoint (`url`); any other endpoint is a `ConnectionRefused`. */
+  async adminAt(endpoint: string, request: AdminRequest): Promise<AdminResponse> {
+    if (endpoint !== this.url) {
+      throw new ConnectionRefused(`${endpoint} is not a member of the mock cluster ${this.url}`, {
+        endpoint,
+      });
+    }
+    return this.admin(request);
+  }
+
+  /** Cuts off pending calls (`ClientClosed`), and closes the store if this adapter made it. Idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const reason = new ConnectionError('the mock adapter was closed', { endpoint: this.url });
-    for (const controller of [...this.#pending]) controller.abort(reason);
-    this.#pending.clear();
+    if (this.#closing.closed) return;
+    this.#closing.close();
     if (this.#ownsStore) this.store.close();
   }
 
-  async #call(wire: WireRequest, options: CallOptions): Promise<EtcdResult> {
-    const { signal, timeout } = options;
-    if (signal?.aborted) throw signal.reason;
-    if (this.#closed) throw new ConnectionRefused('the mock adapter is closed', { endpoint: this.url });
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      timeout === undefined
-        ? undefined
-        : setTimeout(() => {
-            const error = new TimedOut(`timed out after ${timeout} ms`, { endpoint: this.url, timeout });
-            controller.abort(error);
-          }, timeout);
-    this.#pending.add(controller);
-    try {
-      const response = await this.store.handle(wire, {
-        signal: controller.signal,
-        credentials: this.#credentials,
-      });
-      return decodeResponse(response);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      this.#pending.delete(controller);
-    }
+  #call(operation: string, request: CallOptions, kind: CallKind): Promise<EtcdResult> {
+    return this.#send(new Call(operation, request, kind)) as Promise<EtcdResult>;
+  }
+
+  async #core(call: MockCall): Promise<EtcdResult | WireResponse> {
+    call.endpoint = this.url;
+    const credentials = this.#credentials;
+    const wire = call.request.wire;
+    if (wire !== undefined) return this.store.handleAdmin(wire, { credentials });
+    const response = await this.store.handle(wireOf(call), { signal: call, credentials });
+    return decodeResponse(response);
+  }
+}
+
+function wireOf(call: Call): WireRequest {
+  switch (call.operation) {
+    case 'get':
+      return encodeGet(call.request as GetRequest);
+    case 'set':
+      return encodeSet(call.request as SetRequest);
+    case 'append':
+      return encodeAppend(call.request as AppendRequest);
+    default:
+      return encodeDelete(call.request as DeleteRequest);
   }
 }
 

@@ -1,5 +1,6 @@
 /** `MockStore`: an in-memory etcd v2 member that answers wire requests as etcd 3.4 does. */
 import {
+  type AbortLike,
   ConnectionError,
   ConnectionRefused,
   normalizeKey,
@@ -28,7 +29,7 @@ export interface MockStoreOptions {
 /** Options of `MockStore.handle`. */
 export interface HandleOptions {
   /** Aborting a pending wait removes its watcher and rejects with the signal's reason. */
-  signal?: AbortSignal | undefined;
+  signal?: AbortLike | undefined;
   /** The user the request acts as (HTTP Basic auth); checked only while auth is enabled. */
   credentials?: MockCredentials | undefined;
 }
@@ -167,7 +168,7 @@ export class MockStore {
 
   #answer(
     request: WireRequest,
-    signal: AbortSignal | undefined,
+    signal: AbortLike | undefined,
     credentials: MockCredentials | undefined,
   ): Promise<WireResponse> {
     const now = Date.now();
@@ -204,7 +205,7 @@ export class MockStore {
     }
   }
 
-  #wait(key: string, recursive: boolean, waitIndex: number, signal?: AbortSignal): Promise<WireResponse> {
+  #wait(key: string, recursive: boolean, waitIndex: number, signal?: AbortLike): Promise<WireResponse> {
     const context = this.#context();
     const startIndex = this.#store.currentIndex;
     const answer = (event: StoreEvent) => eventResponse(event, startIndex, context, { watch: true });

@@ -9,8 +9,6 @@ export interface EndpointOptions {
   tls: HttpTlsOptions | undefined;
   /** Receives every error the connector reports: such a request never left this process. */
   notSent: WeakSet<object>;
-  /** Milliseconds a connection (TCP and TLS handshake) may take; undici's 10 s when absent. */
-  connectTimeout?: number | undefined;
 }
 
 /**
@@ -51,7 +49,6 @@ export class Endpoint {
   constructor(url: string, options: EndpointOptions) {
     this.url = url;
     const connectOptions: BuildConnector.BuildOptions = url.startsWith('https:') ? { ...options.tls } : {};
-    if (options.connectTimeout !== undefined) connectOptions.timeout = options.connectTimeout;
     const connect = markingConnector(connectOptions, options.notSent);
     const common = { connect, headersTimeout: 0, bodyTimeout: 0 };
     this.pool = new Pool(url, { ...common, connections: options.connections });
