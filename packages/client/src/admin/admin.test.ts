@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import {
   type Adapter,
   type AdminAdapter,
@@ -15,6 +16,7 @@ import {
 } from '@etc/protocol';
 import { describe, expect, it } from 'vitest';
 import { Client } from '../client.js';
+import { etcd } from '../etcd.js';
 import { ScriptedAdapter } from '../scripted-adapter.js';
 
 type Answer = { status: number; body?: unknown } | Error;
@@ -243,5 +245,26 @@ describe('health and leader stats', () => {
       undefined,
       'http://y:2379',
     ]);
+  });
+});
+
+describe('credentials of a client', () => {
+  it('never show in url, inspection, JSON or String of the client and its adapter', async () => {
+    const password = 'pa:ss/w@rd';
+    const client = etcd(`https://root:${encodeURIComponent(password)}@127.0.0.1:1,https://127.0.0.1:2`);
+    try {
+      expect(client.url).toBe('https://127.0.0.1:1');
+      const base64 = Buffer.from(`root:${password}`).toString('base64');
+      const shown = [
+        inspect(client, { showHidden: true, depth: Number.POSITIVE_INFINITY }),
+        inspect(client.adapter, { showHidden: true, depth: Number.POSITIVE_INFINITY }),
+        JSON.stringify(client.adapter),
+        String(client),
+      ].join('\n');
+      for (const secret of [password, encodeURIComponent(password), base64])
+        expect(shown).not.toContain(secret);
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import {
   AdminConflict,
   AdminForbidden,
@@ -101,6 +102,12 @@ describe('v2 auth in the mock, enforced', () => {
     const alice = client({ store, auth: { username: 'alice', password: 'alice-pw' } });
     return { store, anonymous, root, alice };
   }
+
+  it('keeps the credentials of a client out of inspection', () => {
+    const c = client({ auth: { username: 'root', password: 'mock-secret' } });
+    expect(inspect(c, { showHidden: true, depth: Number.POSITIVE_INFINITY })).not.toContain('mock-secret');
+    expect(() => mockEtcd({ auth: { username: 'u', password: 42 as unknown as string } })).toThrow(TypeError);
+  });
 
   it('starts off; enable needs a root user', async () => {
     const c = client();
