@@ -145,5 +145,5 @@ export interface AdminAdapter {
 export function hasAdmin(adapter: unknown): adapter is AdminAdapter {
   if (typeof adapter !== 'object' || adapter === null) return false;
   const a = adapter as Partial<AdminAdapter>;
-  return typeof a.admin === 'function' && typeof a.adminAt === 'function';
+  return typeof a.admin === 'function' && typeof a.adminAt === 'function' && Array.isArray(a.endpoints);
 }
