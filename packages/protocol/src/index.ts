@@ -6,6 +6,46 @@ export type {
   GetRequest,
   SetRequest,
 } from './adapter.js';
+export {
+  type AdminAdapter,
+  type AdminRequest,
+  type AdminResponse,
+  type ClusterVersion,
+  type EndpointHealth,
+  type FollowerStats,
+  hasAdmin,
+  type LeaderStats,
+  type Member,
+  type Permissions,
+  type Role,
+  type SelfStats,
+  type StoreStats,
+  type User,
+} from './admin.js';
+export {
+  adminFailure,
+  adminJson,
+  adminOk,
+  decodeEnabled,
+  decodeLeaderStats,
+  decodeMember,
+  decodeMembers,
+  decodeRole,
+  decodeRoles,
+  decodeSelfStats,
+  decodeStoreStats,
+  decodeUser,
+  decodeUsers,
+  decodeVersion,
+} from './admin-decode.js';
+export {
+  AdminConflict,
+  AdminError,
+  AdminForbidden,
+  AdminNotFound,
+  AdminNotSupported,
+  adminErrorFor,
+} from './admin-errors.js';
 export { decodeNode, decodeResponse, headerValue, parseEtcdTime } from './decode.js';
 export { encodeAppend, encodeDelete, encodeGet, encodeSet, formEncode } from './encode.js';
 export {
@@ -86,7 +126,7 @@ export {
   type Layer,
   listenForAbort,
   MAX_TIMER_DELAY,
-  type Member,
+  type Member as FailoverMember,
   type Members,
   mayRetry,
   PushIterator,
