@@ -1,5 +1,6 @@
 import type { Call } from './call.js';
 import { effectiveTimeout, timeoutFailure } from './deadline.js';
+import { channels } from './diagnostics.js';
 import type { Layer, Send } from './layer.js';
 import { classifyFailure, mayRetry } from './retry.js';
 import { Abortable } from './signals.js';
@@ -107,6 +108,9 @@ export function failover<M extends Member>(members: Members<M>, options: Failove
             try {
               const result = await next(call);
               members.use(member);
+              if (i > 0 && channels.failover.hasSubscribers) {
+                channels.failover.publish({ call, from: (order[0] as M).url, to: member.url });
+              }
               return result;
             } catch (caught) {
               if (call.aborted) throw call.reason;
@@ -116,10 +120,17 @@ export function failover<M extends Member>(members: Members<M>, options: Failove
               if (!repeated && retrySame?.(error, call)) {
                 repeated = true;
                 i--;
+                if (channels.retry.hasSubscribers) {
+                  channels.retry.publish({ call, endpoint: member.url, error, next: member.url });
+                }
                 continue;
               }
               if (!mayRetry(error, call.write)) throw error;
               members.failed(member);
+              const following = order[i + 1];
+              if (following !== undefined && channels.retry.hasSubscribers) {
+                channels.retry.publish({ call, endpoint: member.url, error, next: following.url });
+              }
               const kind = classifyFailure(error);
               if (kind === 'unavailable') unavailable = { error };
               else if (kind === 'mismatch') mismatch = { error };
