@@ -123,10 +123,12 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
     };
   }
 
+  /** The watch itself: it is its own iterator, iterated once. */
   [Symbol.asyncIterator](): this {
     return this;
   }
 
+  /** The next change (or snapshot `Got`); starts the watch on the first call. Calls made before the previous one settled are settled in order. */
   next(): Promise<IteratorResult<EtcdResult>> {
     if (!this.started && !this.finished) {
       this.started = true;
@@ -150,6 +152,7 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
     });
   }
 
+  /** Ends the watch (what `break` calls): buffered changes are dropped and its poll is left. */
   return(): Promise<IteratorResult<EtcdResult>> {
     this.finish();
     this.queue.length = 0;
@@ -157,6 +160,7 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
     return Promise.resolve({ value: undefined, done: true });
   }
 
+  /** `return()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.return().then(() => undefined);
   }

@@ -51,18 +51,22 @@ export class MockAdapter implements Adapter {
     if (options.seed) this.store.seed(options.seed);
   }
 
+  /** `Adapter.get` on the in-memory store; a wait resolves when the store changes. */
   get(request: GetRequest): Promise<EtcdResult> {
     return this.#call(encodeGet(request), request);
   }
 
+  /** `Adapter.set` on the in-memory store. */
   set(request: SetRequest): Promise<EtcdResult> {
     return this.#call(encodeSet(request), request);
   }
 
+  /** `Adapter.append` on the in-memory store. */
   append(request: AppendRequest): Promise<EtcdResult> {
     return this.#call(encodeAppend(request), request);
   }
 
+  /** `Adapter.delete` on the in-memory store. */
   delete(request: DeleteRequest): Promise<EtcdResult> {
     return this.#call(encodeDelete(request), request);
   }

@@ -78,10 +78,12 @@ export class KeptNode implements AsyncDisposable, AsyncIterable<KeepEvent> {
     return this.keeper.stop();
   }
 
+  /** `stop()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
 
+  /** The keeper's events from now until it ends, the same as `onEvent` receives. */
   [Symbol.asyncIterator](): AsyncIterator<KeepEvent> {
     const queue: (KeepEvent | undefined)[] = [];
     let waiting: ((result: IteratorResult<KeepEvent>) => void) | undefined;
