@@ -45,9 +45,10 @@ function expire(call: Call): void {
 /**
  * The deadline and abort layer. A call's `timeout` (or the default, for calls that are not waits)
  * bounds the whole call from here on: queueing for a connection, every attempt on every member,
- * the body; the caller's `signal` ends it with the signal's reason. Whatever the core is doing, the
- * call settles at that moment, with `TimedOut` (a write: `OutcomeUnknown` caused by it). Timeouts
- * beyond the timer range mean no limit. Many calls may share one `AbortSignal`.
+ * the body; the caller's `signal` ends it with the signal's reason. Whatever the layers and the
+ * core below are doing, the call settles at that moment, with `TimedOut` (a write: `OutcomeUnknown`
+ * caused by it). Timeouts beyond the timer range mean no limit. Many calls may share one
+ * `AbortSignal` (it carries one listener).
  */
 export function deadline(options: DeadlineOptions): Layer {
   const fallback = effectiveTimeout(options.timeout);
@@ -66,28 +67,9 @@ export function deadline(options: DeadlineOptions): Layer {
         call.timeout = limit;
         if (signal !== undefined) listenForAbort(signal, call);
         const timer = limit === Number.POSITIVE_INFINITY ? undefined : setTimeout(expire, limit, call);
-        return new Promise((resolve, reject) => {
-          const settle = (): void => {
-            if (timer !== undefined) clearTimeout(timer);
-            if (signal !== undefined) stopListening(signal, call);
-            call.removeEventListener('abort', onAbort);
-          };
-          const onAbort = (): void => {
-            settle();
-            reject(call.reason);
-          };
-          call.addEventListener('abort', onAbort);
-          next(call).then(
-            (value) => {
-              settle();
-              if (call.aborted) reject(call.reason);
-              else resolve(value);
-            },
-            (error: unknown) => {
-              settle();
-              reject(call.aborted ? call.reason : error);
-            },
-          );
+        return call.settleWith(next(call), () => {
+          if (timer !== undefined) clearTimeout(timer);
+          if (signal !== undefined) stopListening(signal, call);
         });
       };
     },
