@@ -90,11 +90,16 @@ async function main() {
 
     // The npm install (network) overlaps with the tarball checks (CPU).
     const install = step('npm install of the tarballs in a scratch project', () =>
-      sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--engine-strict'], project, {
-        ...process.env,
-        // Not the workspace's settings: a user's project.
-        npm_config_userconfig: join(scratch, 'npmrc'),
-      }),
+      sh(
+        'npm',
+        ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', '--engine-strict'],
+        project,
+        {
+          ...process.env,
+          // Not the workspace's settings: a user's project.
+          npm_config_userconfig: join(scratch, 'npmrc'),
+        },
+      ),
     );
     install.catch(() => {});
     await step('tarball contents, publint --strict, attw --profile esm-only', async () => {
