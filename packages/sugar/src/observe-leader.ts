@@ -13,7 +13,7 @@ import { pause, sleep } from './timing.js';
 /** Options of {@link observeLeader}. */
 export interface ObserveLeaderOptions {
   /** Aborting ends the iteration. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const removals = new Set(['delete', 'expire', 'compareAndDelete']);
