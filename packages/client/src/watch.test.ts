@@ -372,6 +372,25 @@ describe('watch status and giving up', () => {
     await patient.return();
   });
 
+  it('counts the failures of a poll a watch joined from when it joined', async () => {
+    vi.useFakeTimers();
+    const adapter = new ScriptedAdapter();
+    const client = new Client(adapter);
+    adapter.failWaits = () => new InvalidResponse(200, 'garbled');
+    const first = client.watch('/k', { index: 4, giveUpAfter: 10_000 });
+    const a = track(first.next());
+    await vi.advanceTimersByTimeAsync(8_000);
+    const late = client.watch('/k', { index: 4, giveUpAfter: 5_000 });
+    const b = track(late.next());
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect((a.state as { rejected: unknown }).rejected).toBeInstanceOf(InvalidResponse);
+    expect(b.state).toBe('pending');
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(b.state).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect((b.state as { rejected: unknown }).rejected).toBeInstanceOf(InvalidResponse);
+  });
+
   it('ends cleanly when the adapter says the client is closed', async () => {
     const adapter = new ScriptedAdapter();
     const watch = new Client(adapter).watch('/k', { index: 4 });
