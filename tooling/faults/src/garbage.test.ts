@@ -15,6 +15,7 @@ import {
   OutcomeUnknown,
   TimedOut,
 } from '@etc/client';
+import { failure } from '@etc/vitest-config/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, Recorder, sleep } from './support.js';
 
@@ -89,15 +90,6 @@ afterEach(async () => {
   client = undefined;
   server = undefined;
 });
-
-function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
-}
 
 describe.each(Object.keys(kinds))('a server that answers %s', (kind) => {
   it('gives typed errors to get, set, delete and wait', async () => {

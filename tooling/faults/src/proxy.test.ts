@@ -4,6 +4,7 @@
  */
 import { type Client, ConnectionError, etcd, OutcomeUnknown, TimedOut, Value } from '@etc/client';
 import { startProxy, type TcpProxy } from '@etc/etcd-launcher';
+import { failure } from '@etc/vitest-config/test-support';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { eventually, Recorder, sleep } from './support.js';
 
@@ -34,15 +35,6 @@ afterEach(async () => {
 async function watchers(): Promise<number> {
   const response = await fetch(new URL('/v2/stats/store', etcdUrl));
   return ((await response.json()) as { watchers: number }).watchers;
-}
-
-function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
 }
 
 describe('a proxy that stalls', () => {
