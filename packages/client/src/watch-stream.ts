@@ -1,6 +1,7 @@
 import {
   type Adapter,
   backoff,
+  channels,
   classifyFailure,
   type EtcdResult,
   EventIndexCleared,
@@ -9,6 +10,8 @@ import {
   KeyNotFound,
   mayRetry,
   Node,
+  type WatchRetryMessage,
+  type WatchSnapshotMessage,
   type WatchSource,
   watchSees,
 } from '@etc/protocol';
@@ -147,12 +150,13 @@ export class WatchStream {
 
   private async run(): Promise<void> {
     let failures = 0;
-    let resync = false;
+    /** Why the next step reads a snapshot instead of polling, if it does. */
+    let resync: WatchSnapshotMessage['reason'] | undefined;
     while (!this.stopped) {
       try {
         if (resync) {
-          await this.resync();
-          resync = false;
+          await this.resync(resync);
+          resync = undefined;
         } else {
           const result = await this.adapter.get({
             key: this.key,
@@ -168,7 +172,7 @@ export class WatchStream {
       } catch (error) {
         if (this.stopped) return;
         if (error instanceof EventIndexCleared) {
-          resync = true;
+          resync = 'history-cleared';
           continue;
         }
         if (classifyFailure(error) === 'closed') {
@@ -180,9 +184,19 @@ export class WatchStream {
           return;
         }
         // A poll from now that failed leaves no index to resume at: bridge with a snapshot.
-        if (this.nextIndex === undefined) resync = true;
+        if (this.nextIndex === undefined) resync ??= 'unknown-start';
         const wait = this.failed(error, failures++);
         if (this.stopped) return;
+        if (channels.watchRetry.hasSubscribers) {
+          const message: WatchRetryMessage = {
+            key: this.key,
+            recursive: this.recursive,
+            error,
+            failures,
+            delay: wait,
+          };
+          channels.watchRetry.publish(message);
+        }
         await this.sleep(wait);
         this.giveUp();
       }
@@ -253,8 +267,17 @@ export class WatchStream {
    * so their snapshots are at least as new) and go on from the stream snapshot's index + 1. A
    * failure part-way is retried whole; a second snapshot simply replaces the first.
    */
-  private async resync(): Promise<void> {
+  private async resync(reason: WatchSnapshotMessage['reason']): Promise<void> {
     const snapshot = await this.snapshot(this.key, this.recursive);
+    if (channels.watchSnapshot.hasSubscribers) {
+      const message: WatchSnapshotMessage = {
+        key: this.key,
+        recursive: this.recursive,
+        etcdIndex: snapshot.etcdIndex,
+        reason,
+      };
+      channels.watchSnapshot.publish(message);
+    }
     this.nextIndex = snapshot.etcdIndex + 1;
     this.coveredFrom = this.nextIndex;
     this.knownIndex = Math.max(this.knownIndex, snapshot.etcdIndex);
