@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import type { EtcdResult } from '@etc/client';
+import type { Command } from 'commander';
+import { CliError, usage } from '../cli-error.js';
+import type { Context, Runner } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { responseLines } from '../output.js';
+import { integer } from './parse.js';
+
+/**
+ * Waits for the changes of `key` as etcdctl v2's watcher did: from `afterIndex + 1` when given
+ * (else from now), each next wait from the last event's `modifiedIndex + 1`, so no change is missed
+ * or seen twice; a history etcd has cleared is etcd's error 401. Calls `onEvent` for each change
+ * until it returns `false` or the run is interrupted (then it resolves).
+ */
+async function watchLoop(
+  ctx: Context,
+  key: string,
+  options: { recursive: boolean; afterIndex: number | undefined },
+  onEvent: (event: EtcdResult) => Promise<boolean>,
+): Promise<void> {
+  const client = await ctx.client();
+  let index = options.afterIndex ? options.afterIndex + 1 : undefined;
+  while (!ctx.signal.aborted) {
+    let event: EtcdResult;
+    try {
+      event = await client.wait(key, {
+        recursive: options.recursive,
+        signal: ctx.signal,
+        ...(index === undefined ? {} : { index }),
+      });
+    } catch (error) {
+      if (ctx.signal.aborted) return;
+      throw error;
+    }
+    if (event.node.modifiedIndex !== undefined) index = event.node.modifiedIndex + 1;
+    if (!(await onEvent(event))) return;
+  }
+}
+
+/** Runs `argv` with the change in its environment; resolves when it exits. */
+function runFor(ctx: Context, argv: readonly string[], event: EtcdResult): Promise<void> {
+  const [file, ...args] = argv as [string, ...string[]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...ctx.io.env,
+        ETCD_WATCH_ACTION: event.action,
+        ETCD_WATCH_MODIFIED_INDEX: String(event.node.modifiedIndex ?? 0),
+        ETCD_WATCH_KEY: event.node.key,
+        ETCD_WATCH_VALUE: event.value ?? '',
+      },
+    });
+    child.stdout.pipe(ctx.io.stdout, { end: false });
+    child.stderr.pipe(ctx.io.stderr, { end: false });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(new CliError(ExitCode.badArgs, `exec: "${file}": ${error.code ?? error.message}`));
+    });
+    child.on('close', () => resolve());
+  });
+}
+
+/** `watch` and `exec-watch`. */
+export function addWatchCommands(program: Command, run: Runner): void {
+  program
+    .command('watch')
+    .description('watch a key for changes')
+    .argument('[key]')
+    .option('-f, --forever', 'forever watch a key until CTRL+C')
+    .option('--after-index <index>', 'watch after the given index', integer('--after-index'))
+    .option('-r, --recursive', 'returns all values for key and child keys')
+    .action(
+      (key: string | undefined, options: { forever?: boolean; afterIndex?: number; recursive?: boolean }) =>
+        run(async (ctx) => {
+          if (key === undefined) throw usage('key required');
+          const recursive = options.recursive === true;
+          await watchLoop(ctx, key, { recursive, afterIndex: options.afterIndex }, async (event) => {
+            if (event.node.dir) return true;
+            const lines = responseLines(event, ctx.globals.format);
+            ctx.print(recursive ? [`[${event.action}] ${event.node.key}`, ...lines] : lines);
+            return options.forever === true;
+          });
+        }),
+    );
+
+  program
+    .command('exec-watch')
+    .description('watch a key for changes and exec an executable')
+    .usage('[options] <key> -- <command> [args...]')
+    .argument('[key]')
+    .argument('[command...]', 'the command and its arguments, after `--`')
+    .option('--after-index <index>', 'watch after the given index', integer('--after-index'))
+    .option('-r, --recursive', 'watch all values for key and child keys')
+    .addHelpText(
+      'after',
+      '\nFor each change (directories excepted) the command runs with ETCD_WATCH_ACTION, ETCD_WATCH_KEY,\n' +
+        'ETCD_WATCH_VALUE and ETCD_WATCH_MODIFIED_INDEX in its environment, one run after the other.\n' +
+        "Example: etcctl exec-watch --recursive /config -- sh -c 'echo $ETCD_WATCH_KEY changed'",
+    )
+    .action(
+      (key: string | undefined, command: string[], options: { afterIndex?: number; recursive?: boolean }) =>
+        run(async (ctx) => {
+          if (key === undefined || command.length === 0) throw usage('key and command to exec required');
+          const recursive = options.recursive === true;
+          await watchLoop(ctx, key, { recursive, afterIndex: options.afterIndex }, async (event) => {
+            if (event.node.dir) {
+              ctx.warn([`Ignored dir ${event.node.key} change`]);
+              return true;
+            }
+            await runFor(ctx, command, event);
+            return true;
+          });
+        }),
+    );
+}

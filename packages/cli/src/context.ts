@@ -1,0 +1,75 @@
+import type { Client } from '@etc/client';
+import type { Command } from 'commander';
+import { makeClient } from './client-factory.js';
+import { type Globals, type RawGlobals, resolveGlobals } from './globals.js';
+import type { Io } from './io.js';
+import type { ReportStyle } from './report.js';
+
+/** What a command's action works with: the streams, the global flags, a lazily made client. */
+export class Context {
+  readonly io: Io;
+  /** Aborted on SIGINT: `watch` and `exec-watch` then end with status 0, as etcdctl v2's did. */
+  readonly signal: AbortSignal;
+  /** How the running command reports errors. */
+  style: ReportStyle = 'keys';
+  #program: Command;
+  #globals: Globals | undefined;
+  #client: Client | undefined;
+  #others: Client[] = [];
+
+  constructor(program: Command, io: Io, signal: AbortSignal) {
+    this.#program = program;
+    this.io = io;
+    this.signal = signal;
+  }
+
+  /** The global flags, checked (a `CliError` for a bad one). */
+  get globals(): Globals {
+    if (this.#globals === undefined) {
+      const raw = this.#program.opts<RawGlobals & { caFile?: string; certFile?: string; keyFile?: string }>();
+      this.#globals = resolveGlobals(
+        {
+          ...raw,
+          cacert: raw.cacert ?? raw.caFile,
+          cert: raw.cert ?? raw.certFile,
+          key: raw.key ?? raw.keyFile,
+        } as RawGlobals,
+        this.io,
+      );
+    }
+    return this.#globals;
+  }
+
+  /** The client for the global flags, made on first use (closed by `close()`). */
+  async client(): Promise<Client> {
+    this.#client ??= await makeClient(this.globals, this.io);
+    return this.#client;
+  }
+
+  /** A client of these endpoints with the global flags' TLS, credentials and timeouts (closed by `close()`). */
+  async clientFor(endpoints: readonly string[]): Promise<Client> {
+    const client = await makeClient(this.globals, this.io, endpoints);
+    this.#others.push(client);
+    return client;
+  }
+
+  /** Writes lines to stdout, each ended by a newline. */
+  print(lines: readonly string[]): void {
+    if (lines.length > 0) this.io.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  /** Writes lines to stderr. */
+  warn(lines: readonly string[]): void {
+    if (lines.length > 0) this.io.stderr.write(`${lines.join('\n')}\n`);
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    const others = this.#others.splice(0);
+    await Promise.all([client?.close(), ...others.map((other) => other.close())]);
+  }
+}
+
+/** Runs a command's action with the context of the run; failures are kept for the report. */
+export type Runner = (action: (ctx: Context) => Promise<void>) => Promise<void>;

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { addAuthCommands } from './commands/auth.js';
+import { addKeyCommands } from './commands/keys.js';
+import { addMemberCommands } from './commands/member.js';
+import { addWatchCommands } from './commands/watch.js';
+import { Context, type Runner } from './context.js';
+import { ExitCode } from './exit-codes.js';
+import type { Io } from './io.js';
+import { report } from './report.js';
+
+/** etcctl's own version, from its package.json (one level above both `src/` and `dist/`). */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return manifest.version ?? '0.0.0';
+}
+
+/** Options of `run()`. */
+export interface RunOptions {
+  /** Aborting it ends `watch`, `exec-watch` and `cluster-health --forever` with status 0 (main.ts: SIGINT). */
+  signal?: AbortSignal | undefined;
+}
+
+function program(io: Io): Command {
+  const root = new Command('etcctl')
+    .description("A simple command line client for etcd's v2 API (etcdctl v2's commands).")
+    .usage('[global options] command [command options] [arguments...]')
+    .version(`etcctl version: ${version()}\nAPI version: 2`, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', 'Shows a list of commands or help for one command')
+    .option(
+      '--endpoints <urls>',
+      'a comma-delimited list of machine addresses in the cluster (default: ETCDCTL_ENDPOINTS, else "http://127.0.0.1:2379")',
+    )
+    .addOption(
+      new Option('--endpoint <urls>', 'DEPRECATED - "--endpoints" should be used instead').hideHelp(),
+    )
+    .option('-C, --peers <urls>', 'DEPRECATED - "--endpoints" should be used instead')
+    .option('--cacert <file>', 'verify certificates of HTTPS-enabled servers using this CA bundle')
+    .option('--cert <file>', 'identify HTTPS client using this SSL certificate file')
+    .option('--key <file>', 'identify HTTPS client using this SSL key file')
+    .addOption(new Option('--ca-file <file>', 'the same as --cacert (etcdctl v2)').hideHelp())
+    .addOption(new Option('--cert-file <file>', 'the same as --cert (etcdctl v2)').hideHelp())
+    .addOption(new Option('--key-file <file>', 'the same as --key (etcdctl v2)').hideHelp())
+    .option(
+      '-u, --username <user[:password]>',
+      'provide username[:password] and prompt if password is not supplied (default: ETCDCTL_USERNAME)',
+    )
+    .option(
+      '--timeout <duration>',
+      'connection timeout per request: 2s, 500ms, 1m30s, or milliseconds (default: 2s)',
+    )
+    .option('--total-timeout <duration>', 'timeout for the command execution (except watch) (default: 5s)')
+    .option(
+      '-o, --output <format>',
+      'output response in the given format (simple, extended or json)',
+      'simple',
+    )
+    .option('--api <version>', 'the etcd API: v2, or v3 through @etc/transport-v3', 'v2')
+    .option('--prefix <prefix>', 'with --api v3: where the v2 tree lives in the v3 keyspace')
+    .option(
+      '--no-sync',
+      "accepted for etcdctl v2's sake: etcctl never replaces --endpoints by the member list",
+    )
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showSuggestionAfterError(true);
+  return root;
+}
+
+/**
+ * Runs etcctl with `argv` (the arguments after the program name) on `io`; resolves with the exit
+ * status. Never throws and never prints a stack trace: every failure is one line (or etcdctl v2's
+ * few) on `io.stderr` and a status of `ExitCode`.
+ */
+export async function run(argv: readonly string[], io: Io, options: RunOptions = {}): Promise<number> {
+  const signal = options.signal ?? new AbortController().signal;
+  const root = program(io);
+  const ctx = new Context(root, io, signal);
+  let failure: unknown;
+  // commander awaits the promise an action returns; errors are kept for the report below.
+  const action: Runner = (work) =>
+    work(ctx).catch((error: unknown) => {
+      failure = error;
+    });
+  addKeyCommands(root, action);
+  addWatchCommands(root, action);
+  addMemberCommands(root, action);
+  addAuthCommands(root, action);
+  for (const command of root.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
+  try {
+    await root.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+        return ExitCode.success;
+      if (error.code === 'commander.help') return ExitCode.success;
+      if (error.code === 'commander.unknownCommand') return ExitCode.unknownCommand;
+      return error.exitCode === 0 ? ExitCode.success : ExitCode.badArgs;
+    }
+    failure = error;
+  } finally {
+    await ctx.close().catch(() => {});
+  }
+  if (failure === undefined) return ExitCode.success;
+  const reported = report(failure, ctx.style);
+  if (reported.lines.length > 0) io.stderr.write(`${reported.lines.join('\n')}\n`);
+  return reported.exitCode;
+}
