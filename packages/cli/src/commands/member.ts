@@ -1,7 +1,7 @@
 import { ConnectionError } from '@etc/client';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import type { Context, Runner } from '../context.js';
+import type { Runner } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 
 const fail = (line: string) => new CliError(ExitCode.badArgs, line);
