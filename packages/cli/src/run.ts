@@ -92,9 +92,11 @@ export async function run(argv: readonly string[], io: Io, options: RunOptions =
   addWatchCommands(root, action);
   addMemberCommands(root, action);
   addAuthCommands(root, action);
-  for (const command of root.commands) {
+  for (const command of [...root.commands, ...root.commands.flatMap((c) => c.commands)]) {
     command.exitOverride();
-    for (const sub of command.commands) sub.exitOverride();
+    // Arguments are optional to commander so that a missing one gets etcdctl v2's message and
+    // status; help shows them as etcdctl v2 did (`ls [key]` is the one optional key).
+    if (command.name() !== 'ls') command.usage(command.usage().replace(/\[(?!options\])(\w+)\]/g, '<$1>'));
   }
   try {
     await root.parseAsync([...argv], { from: 'user' });

@@ -137,12 +137,23 @@ describe('reads at one state, byte for byte', () => {
     [['-o', 'extended', 'ls', '/r/empty']],
     [['ls', '/r/a']],
     [['-o', 'json', 'ls', '/r/empty']],
+    [['-o', 'json', 'ls', '/r/dir/deeper']],
+    [['-o', 'extended', 'ls']],
     [['member', 'list']],
     [['cluster-health']],
   ])(`%j${skipReason}`, async (args) => {
     const ran = await same(args);
     expect(ran.code).toBe(0);
     expect(ran.stdout).not.toBe('');
+  });
+
+  test(`get of a directory: status 1, as etcdctl v2${skipReason}`, async () => {
+    expect(await same(['get', '/r/dir'])).toEqual({
+      stdout: '',
+      stderr: '/r/dir: is a directory\n',
+      code: 1,
+    });
+    expect(await same(['get', '/'])).toEqual({ stdout: '', stderr: ': is a directory\n', code: 1 });
   });
 
   test('the values themselves', async () => {

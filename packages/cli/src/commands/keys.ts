@@ -45,7 +45,10 @@ export function addKeyCommands(program: Command, run: Runner): void {
         const k = keyArg(key);
         const client = await ctx.client();
         const got = await client.get(k, { sorted: options.sort === true, quorum: options.quorum === true });
-        if (got.node.dir) throw new CliError(ExitCode.badArgs, `${got.node.key}: is a directory`);
+        if (got.node.dir) {
+          // etcd sends the root without a key: etcdctl v2 printed ': is a directory' for it.
+          throw new CliError(ExitCode.badArgs, `${got.node.key === '/' ? '' : got.node.key}: is a directory`);
+        }
         ctx.print(responseLines(got, ctx.globals.format));
       }),
     );
