@@ -1,4 +1,4 @@
-import { Directory, Got, Node, Set, Value } from '@etc/client';
+import { Directory, Got, Node, SetResult, Value } from '@etc/client';
 import { expect, test } from 'vitest';
 import { goResponse, goString, goTime } from './go-json.js';
 
@@ -14,7 +14,7 @@ test('times as Go marshals time.Time: no trailing zeros in the fraction', () => 
 });
 
 test("responses as etcdctl v2's client.Response: field order, null nodes, omitted ttl", () => {
-  const set = new Set({
+  const set = new SetResult({
     action: 'set',
     node: new Value({ key: '/a', value: '2', createdIndex: 5, modifiedIndex: 5 }),
     prevNode: new Value({ key: '/a', value: '1', createdIndex: 4, modifiedIndex: 4 }),
