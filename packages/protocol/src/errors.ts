@@ -247,7 +247,7 @@ export class RaftInternal extends EtcdError {
   static override readonly brand = 'RaftInternal';
   static override readonly errorCode = 300;
 }
-/** Error 301: etcd is electing a leader; retry later (etcd 3.x answers 300 instead). */
+/** Error 301: etcd is electing a leader; defined by etcd v2 but not sent by etcd 3.x, which answers 300 then. */
 export class LeaderElect extends EtcdError {
   static override readonly brand = 'LeaderElect';
   static override readonly errorCode = 301;
