@@ -128,7 +128,10 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
     return this;
   }
 
-  /** The next change (or snapshot `Got`); starts the watch on the first call. Calls made before the previous one settled are settled in order. */
+  /**
+   * The next change (or snapshot `Got`); starts the watch on the first call. Calls made before the
+   * previous one settled are settled in order.
+   */
   next(): Promise<IteratorResult<EtcdResult>> {
     if (!this.started && !this.finished) {
       this.started = true;
