@@ -427,19 +427,28 @@ export class ClusterMismatch extends EtcException {
   }
 }
 
+/** Replaces what looks like an HTTP credential (`Basic <base64>`, `Bearer <token>`) with `[redacted]`. */
+function redactCredentials(text: string): string {
+  return text.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~-]+/gi, '$1$2[redacted]');
+}
+
 /** A non-etcd HTTP failure: a response with no etcd error body (a 502 from a proxy, a bare 503). */
 export class HTTPError extends EtcException {
   static override readonly brand: string = 'HTTPError';
   static override readonly code: string = 'ETC_HTTP_ERROR';
   /** The HTTP status code of the response. */
   readonly statusCode: number;
-  /** The start of the response body (at most 512 characters), for diagnostics. */
+  /**
+   * The start of the response body (at most 512 characters), for diagnostics. etcd never echoes
+   * request headers, but a proxy might: credentials that look like an `Authorization` value
+   * (`Basic ...`, `Bearer ...`) are replaced by `[redacted]`.
+   */
   readonly body: string;
 
   constructor(statusCode: number, message: string, body = '', options?: { cause?: unknown }) {
     super(message, options);
     this.statusCode = statusCode;
-    this.body = body.slice(0, 512);
+    this.body = redactCredentials(body.slice(0, 512));
   }
 }
 
