@@ -146,7 +146,10 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
     });
   }
 
-  /** Where the watch stands now; see {@link WatchStatus}. */
+  /**
+   * Where the watch stands now: `idle` (not iterated yet), `live` (polling), `retrying` (the last
+   * poll failed, see `lastError`) or `ended` (the `WatchStatus` type).
+   */
   get status(): WatchStatus {
     if (!this.#events.started) return 'idle';
     if (this.#events.closed) return 'ended';
