@@ -146,10 +146,7 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
     });
   }
 
-  /**
-   * Where the watch stands now: `idle` (not iterated yet), `live` (polling), `retrying` (the last
-   * poll failed, see `lastError`) or `ended` (the `WatchStatus` type).
-   */
+  /** Where the watch stands now; see {@link WatchStatus}. */
   get status(): WatchStatus {
     if (!this.#events.started) return 'idle';
     if (this.#events.closed) return 'ended';
