@@ -9,19 +9,15 @@ import {
   compose,
   type DeleteRequest,
   deadline,
-  decodeResponse,
+  decodeResult,
   type EtcdResult,
-  encodeAppend,
-  encodeDelete,
-  encodeGet,
-  encodeSet,
   type GetRequest,
   type Layer,
   type Send,
   type SetRequest,
-  type WireRequest,
 } from '@etc/protocol';
 import { MockStore } from './mock-store.js';
+import type { MockAnswer } from './responses.js';
 import type { SeedTree } from './seed.js';
 
 /** Options of a `MockAdapter`. */
@@ -40,8 +36,9 @@ export interface MockAdapterOptions {
 }
 
 /**
- * An adapter that speaks the wire format to an in-memory `MockStore`: each call is encoded with
- * the protocol's encoders, answered by the store, and decoded by the one `decodeResponse`. Calls
+ * An adapter over an in-memory `MockStore`: each typed call is answered by the store
+ * (`store.call`, the same answer as its wire encoding gets) and decoded by the one decoder
+ * (`decodeResult`, the half of `decodeResponse` after the JSON text is parsed). Calls
  * pass through the same shared layers as over HTTP (close, deadline and abort, your own), so
  * `timeout`, `signal` and `close()` behave as they do there. `close()` closes the store only when
  * the adapter made it.
@@ -98,22 +95,14 @@ export class MockAdapter implements Adapter {
     return this.#send(new Call(operation, request, kind)) as Promise<EtcdResult>;
   }
 
-  async #core(call: Call): Promise<EtcdResult> {
+  #core(call: Call): Promise<EtcdResult> {
     call.endpoint = this.url;
-    const response = await this.store.handle(wireOf(call), { signal: call });
-    return decodeResponse(response);
+    const operation = call.operation as 'get';
+    return this.store.call(operation, call.request as GetRequest, { signal: call }).then(decode);
   }
 }
 
-function wireOf(call: Call): WireRequest {
-  switch (call.operation) {
-    case 'get':
-      return encodeGet(call.request as GetRequest);
-    case 'set':
-      return encodeSet(call.request as SetRequest);
-    case 'append':
-      return encodeAppend(call.request as AppendRequest);
-    default:
-      return encodeDelete(call.request as DeleteRequest);
-  }
+/** The one decoder, on the answer's JSON value (the text etcd would send is never built). */
+function decode(answer: MockAnswer): EtcdResult {
+  return decodeResult(answer.status, answer.headers, answer.json);
 }

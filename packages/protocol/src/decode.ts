@@ -33,6 +33,20 @@ export function headerValue(headers: WireResponse['headers'], name: string): str
 function headerIndex(headers: WireResponse['headers'], name: string): number | null | undefined {
   const value = headerValue(headers, name);
   if (value === undefined) return undefined;
+  // The common case, plain digits as etcd sends them, without a regular expression.
+  if (value.length > 0 && value.length < 16) {
+    let index = 0;
+    for (let i = 0; i < value.length; i++) {
+      const digit = value.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return indexText(value);
+      index = index * 10 + digit;
+    }
+    return index;
+  }
+  return indexText(value);
+}
+
+function indexText(value: string): number | null {
   const text = value.trim();
   if (!/^\d+$/.test(text)) return null;
   const index = Number(text);
@@ -169,27 +183,34 @@ export function decodeResult(
   json: unknown,
   body?: string,
 ): EtcdResult {
-  const text = (): string => excerpt(body ?? JSON.stringify(json) ?? '');
-  if (isRecord(json) && typeof json.errorCode === 'number') throw decodeError(status, json, headers, text);
+  if (isRecord(json) && typeof json.errorCode === 'number') throw decodeError(status, json, headers, body);
   if (status < 200 || status >= 300) throw notEtcd(status, body ?? JSON.stringify(json) ?? '');
   if (!isRecord(json) || typeof json.action !== 'string' || !isRecord(json.node)) {
     throw new InvalidResponse(
       status,
       'response body has no "action" and "node" (not an etcd result)',
-      text(),
+      excerptOf(json, body),
     );
   }
   const etcdIndex = headerIndex(headers, 'x-etcd-index');
   if (etcdIndex === undefined)
-    throw new InvalidResponse(status, 'response has no X-Etcd-Index header', text());
+    throw new InvalidResponse(status, 'response has no X-Etcd-Index header', excerptOf(json, body));
   if (etcdIndex === null) {
-    throw new InvalidResponse(status, 'the X-Etcd-Index header is not a safe non-negative integer', text());
+    throw new InvalidResponse(
+      status,
+      'the X-Etcd-Index header is not a safe non-negative integer',
+      excerptOf(json, body),
+    );
   }
   const raftIndex = headerIndex(headers, 'x-raft-index');
   const raftTerm = headerIndex(headers, 'x-raft-term');
   if (raftIndex === null || raftTerm === null) {
     const name = raftIndex === null ? 'X-Raft-Index' : 'X-Raft-Term';
-    throw new InvalidResponse(status, `the ${name} header is not a safe non-negative integer`, text());
+    throw new InvalidResponse(
+      status,
+      `the ${name} header is not a safe non-negative integer`,
+      excerptOf(json, body),
+    );
   }
   let node: Node;
   let prevNode: Node | undefined;
@@ -197,21 +218,30 @@ export function decodeResult(
     node = nodeFrom(json.node, 'node');
     if (json.prevNode !== undefined) prevNode = nodeFrom(json.prevNode, 'prevNode');
   } catch (error) {
-    throw new InvalidResponse(status, `invalid result: ${(error as Error).message}`, text());
+    throw new InvalidResponse(status, `invalid result: ${(error as Error).message}`, excerptOf(json, body));
   }
   return resultFor({ action: json.action, node, prevNode, etcdIndex, raftIndex, raftTerm });
+}
+
+/** The excerpt an error keeps: of the body text when there is one, else of the JSON value. */
+function excerptOf(json: unknown, body: string | undefined): string {
+  return excerpt(body ?? JSON.stringify(json) ?? '');
 }
 
 function decodeError(
   status: number,
   json: Record<string, unknown>,
   headers: WireResponse['headers'],
-  text: () => string,
+  body: string | undefined,
 ): EtcdError | InvalidResponse {
   let index: number | undefined;
   if (json.index !== undefined) {
     if (!isIndex(json.index)) {
-      return new InvalidResponse(status, 'error body: index is not a safe non-negative integer', text());
+      return new InvalidResponse(
+        status,
+        'error body: index is not a safe non-negative integer',
+        excerptOf(json, body),
+      );
     }
     index = json.index;
   } else {

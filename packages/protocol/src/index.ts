@@ -6,7 +6,16 @@ export type {
   GetRequest,
   SetRequest,
 } from './adapter.js';
-export { decodeNode, decodeResponse, headerValue, parseEtcdTime } from './decode.js';
+export {
+  BODY_EXCERPT_LENGTH,
+  decodeNode,
+  decodeResponse,
+  decodeResult,
+  headerValue,
+  type ParsedBody,
+  parseBody,
+  parseEtcdTime,
+} from './decode.js';
 export { encodeAppend, encodeDelete, encodeGet, encodeSet, formEncode } from './encode.js';
 export {
   ClientClosed,

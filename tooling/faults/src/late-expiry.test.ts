@@ -6,7 +6,7 @@
  *
  * The member is a dedicated one, so pausing it leaves the shared etcd of the test run alone.
  */
-import { type Client, Expired, etcd, Got, InvalidResponse, KeyNotFound, Set } from '@etc/client';
+import { type Client, Expired, etcd, Got, InvalidResponse, KeyNotFound, Set as SetResult } from '@etc/client';
 import { type EtcdCluster, startEtcd } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Recorder, sleep } from './support.js';
@@ -75,8 +75,8 @@ describe('a key whose expiry is overdue (etcd paused past its expiration)', () =
 
       const replaced = await set;
       expect(replaced).not.toBeInstanceOf(InvalidResponse);
-      expect(replaced).toBeInstanceOf(Set);
-      const prevTtl = (replaced as Set).prevNode?.ttl;
+      expect(replaced).toBeInstanceOf(SetResult);
+      const prevTtl = (replaced as SetResult).prevNode?.ttl;
       // Either the set came before the sweep (prevNode overdue) or after it (no prevNode).
       if (prevTtl !== undefined) expect(prevTtl).toBeLessThanOrEqual(-1);
 

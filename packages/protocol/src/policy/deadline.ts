@@ -42,6 +42,16 @@ function expire(call: Call): void {
   call.abort(timeoutFailure(call, call.timeout));
 }
 
+/** What a settled call leaves behind: its timer, and its place among the signal's listeners. */
+function release(
+  call: Call,
+  timer: ReturnType<typeof setTimeout> | undefined,
+  signal: AbortSignal | undefined,
+): void {
+  if (timer !== undefined) clearTimeout(timer);
+  if (signal !== undefined) stopListening(signal, call);
+}
+
 /**
  * The deadline and abort layer. A call's `timeout` (or the default, for calls that are not waits)
  * bounds the whole call from here on: queueing for a connection, every attempt on every member,
@@ -66,25 +76,21 @@ export function deadline(options: DeadlineOptions): Layer {
         call.timeout = limit;
         if (signal !== undefined) listenForAbort(signal, call);
         const timer = limit === Number.POSITIVE_INFINITY ? undefined : setTimeout(expire, limit, call);
+        // The handlers are passed inline (not named): a call makes no more closures than it needs.
+        // The abort listener is not removed: the call is this call's own, and settles only once.
         return new Promise((resolve, reject) => {
-          const settle = (): void => {
-            if (timer !== undefined) clearTimeout(timer);
-            if (signal !== undefined) stopListening(signal, call);
-            call.removeEventListener('abort', onAbort);
-          };
-          const onAbort = (): void => {
-            settle();
+          call.addEventListener('abort', () => {
+            release(call, timer, signal);
             reject(call.reason);
-          };
-          call.addEventListener('abort', onAbort);
+          });
           next(call).then(
             (value) => {
-              settle();
+              release(call, timer, signal);
               if (call.aborted) reject(call.reason);
               else resolve(value);
             },
             (error: unknown) => {
-              settle();
+              release(call, timer, signal);
               reject(call.aborted ? call.reason : error);
             },
           );
