@@ -10,6 +10,7 @@ import {
   type DeleteRequest,
   deadline,
   decodeResult,
+  diagnostics,
   type EtcdResult,
   type GetRequest,
   type Layer,
@@ -61,6 +62,7 @@ export class MockAdapter implements Adapter {
     if (options.seed) this.store.seed(options.seed);
     this.#closing = new Closing(() => this.url);
     this.layers = Object.freeze([
+      diagnostics(),
       this.#closing,
       deadline({ timeout: options.timeout ?? Number.POSITIVE_INFINITY }),
       ...(options.layers ?? []),
