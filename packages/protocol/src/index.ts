@@ -1,3 +1,8 @@
+/**
+ * `@etc/protocol`: what its README documents (results, nodes, errors, the decoder, the encoders,
+ * key rules, the `Adapter` interface, wire types, and the policy layers adapters are built from).
+ * Helpers only adapter implementations need are in `@etc/protocol/internal`.
+ */
 export type {
   Adapter,
   AppendRequest,
@@ -11,12 +16,10 @@ export {
   decodeNode,
   decodeResponse,
   decodeResult,
-  headerValue,
   type ParsedBody,
   parseBody,
-  parseEtcdTime,
 } from './decode.js';
-export { encodeAppend, encodeDelete, encodeGet, encodeSet, formEncode } from './encode.js';
+export { encodeAppend, encodeDelete, encodeGet, encodeSet } from './encode.js';
 export {
   ClientClosed,
   ClusterMismatch,
@@ -28,8 +31,6 @@ export {
   EtcException,
   EventIndexCleared,
   ExistingPeerAddr,
-  etcdErrorFor,
-  etcdErrorMessages,
   HTTPError,
   IndexNaN,
   IndexOrValueRequired,
@@ -63,7 +64,7 @@ export {
   ValueRequired,
   WatcherCleared,
 } from './errors.js';
-export { describe, isHiddenKey, isWellFormedText, keyPath, normalizeKey } from './keys.js';
+export { isHiddenKey, isWellFormedText, keyPath, normalizeKey } from './keys.js';
 export { Directory, Node, type NodeFields, Value } from './nodes.js';
 export {
   Abortable,
@@ -120,7 +121,6 @@ export {
   Expired,
   Got,
   type ResultFields,
-  resultFor,
   Set,
   SetResult,
   Updated,
