@@ -12,11 +12,6 @@ export class EventHistory {
   /** Where the oldest event is in `events` once the ring is full. */
   private first = 0;
 
-  /** The number of events kept. */
-  get length(): number {
-    return this.events.length;
-  }
-
   /** The `i`-th event kept, oldest first. */
   private at(i: number): StoreEvent {
     const events = this.events;

@@ -45,15 +45,6 @@ export class TreeNode {
     return this.name.startsWith('_');
   }
 
-  /** `expiration` and `ttl` as etcd computes them at `now` (ttl rounded up; 0 means omitted). */
-  expirationAndTtl(now: number): { expiration?: string; ttl?: number } {
-    if (this.expireTime === undefined) return {};
-    const out: { expiration?: string; ttl?: number } = { expiration: formatExpiration(this.expireTime) };
-    const ttl = ttlAt(this.expireTime, now);
-    if (ttl !== 0) out.ttl = ttl;
-    return out;
-  }
-
   /** The children in the order etcd lists them: byte order when sorted, otherwise random (Go map order). */
   listed(sorted: boolean): TreeNode[] {
     const list = [...(this.children?.values() ?? [])].filter((child) => !child.isHidden);
