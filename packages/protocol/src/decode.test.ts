@@ -43,6 +43,18 @@ describe('parseEtcdTime', () => {
     expect(parseEtcdTime('2026-11-27T05:49:55.5+01:00')?.toISOString()).toBe('2026-11-27T04:49:55.500Z');
     expect(parseEtcdTime('2026-11-27T00:19:55-04:30')?.toISOString()).toBe('2026-11-27T04:49:55.000Z');
   });
+  it('reads every fraction length from 1 to 9 digits, and lower-case t and z', () => {
+    for (let digits = 1; digits <= 9; digits++) {
+      const text = `2026-11-27T04:49:55.${'123456789'.slice(0, digits)}Z`;
+      const ms = Number('123456789'.slice(0, Math.min(3, digits)).padEnd(3, '0'));
+      expect(parseEtcdTime(text)?.getTime(), text).toBe(Date.UTC(2026, 10, 27, 4, 49, 55, ms));
+    }
+    expect(parseEtcdTime('2026-11-27t04:49:55.5z')?.toISOString()).toBe('2026-11-27T04:49:55.500Z');
+    expect(parseEtcdTime('2026-11-27T04:49:55.Z')).toBeUndefined();
+    expect(parseEtcdTime('2026-11-27T04:49:55.12a4Z')).toBeUndefined();
+    expect(parseEtcdTime('2026-1x-27T04:49:55Z')).toBeUndefined();
+  });
+
   it('rejects what is not RFC 3339', () => {
     expect(parseEtcdTime('yesterday')).toBeUndefined();
     expect(parseEtcdTime('2026-11-27 04:49:55Z')).toBeUndefined();
