@@ -294,8 +294,9 @@ describe('decodeNode', () => {
   });
 });
 
-// What etcd 3.4.23 sent (captured with tooling/faults/src/late-expiry.test.ts's setup: a key with
-// ttl 1, the member stopped with SIGSTOP for 2.6 s, then SIGCONT): its expiry sweep had not run yet.
+// What etcd 3.4.23 sent, captured with curl from a member started for it: a key set with ttl 1,
+// the member stopped with SIGSTOP for 2.6 s, a GET and a pending wait answered after SIGCONT,
+// before its expiry sweep ran (the steps tooling/faults/src/late-expiry.test.ts repeats).
 const lateGet =
   '{"action":"get","node":{"key":"/neg","value":"v","expiration":"2026-12-01T22:03:30.647682315Z","ttl":-1,"modifiedIndex":4,"createdIndex":4}}\n';
 const lateExpire =
