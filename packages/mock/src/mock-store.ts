@@ -15,6 +15,8 @@ import {
   type WireRequest,
   type WireResponse,
 } from '@etc/protocol';
+import { MockAdmin } from './admin/mock-admin.js';
+import type { MockCredentials } from './admin/mock-auth.js';
 import { applyWrite } from './apply.js';
 import type { StoreEvent } from './event.js';
 import { StoreFailure } from './failure.js';
@@ -43,6 +45,8 @@ export interface MockStoreOptions {
 export interface HandleOptions {
   /** Aborting a pending wait removes its watcher and rejects with the signal's reason. */
   signal?: AbortLike | undefined;
+  /** The user the request acts as (HTTP Basic auth); checked only while auth is enabled. */
+  credentials?: MockCredentials | undefined;
 }
 
 interface PendingWait {
@@ -79,9 +83,12 @@ export class MockStore {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #expiryPaused = false;
+  /** Members, stats and v2 auth of this one-member cluster. */
+  #admin: MockAdmin;
 
   constructor(options: MockStoreOptions = {}) {
     this.clusterId = options.clusterId ?? randomId();
+    this.#admin = new MockAdmin(this.clusterId);
     if (options.seed) this.seed(options.seed);
   }
 
@@ -151,7 +158,23 @@ export class MockStore {
     if (method !== 'GET' && method !== 'PUT' && method !== 'POST' && method !== 'DELETE') {
       return Promise.resolve(methodNotAllowed());
     }
-    return this.#settle(() => parseKeyRequest({ ...request, key: normalizeKey(request.key) }), signal);
+    return this.#settle(
+      () => parseKeyRequest({ ...request, key: normalizeKey(request.key) }),
+      signal,
+      options.credentials,
+    );
+  }
+
+  /**
+   * Answers one administration request (`/v2/members`, `/v2/members/leader`, `/health`, `/version`,
+   * `/v2/stats/*`, `/v2/auth/*`) as a one-member etcd 3.4 would, with v2 auth enforced for
+   * `credentials`. Member changes are not served here (see `MockAdapter`). Rejects only with
+   * `ConnectionRefused` when the store is closed.
+   */
+  handleAdmin(request: WireRequest, options: Pick<HandleOptions, 'credentials'> = {}): Promise<WireResponse> {
+    if (this.#closed) return Promise.reject(new ConnectionRefused('the mock etcd store is closed'));
+    this.#sweep();
+    return Promise.resolve(this.#admin.handle(request, options.credentials, this.#store.hub.count));
   }
 
   /**
@@ -171,19 +194,27 @@ export class MockStore {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed) return Promise.reject(new ConnectionRefused('the mock etcd store is closed'));
-    return this.#settle(() => {
-      const key = normalizeKey(request.key);
-      const direct = keyRequestOf(operation, request);
-      if (direct !== undefined) {
-        direct.key = key;
-        return direct;
-      }
-      return parseKeyRequest({ ...encode(operation, request), key });
-    }, signal);
+    return this.#settle(
+      () => {
+        const key = normalizeKey(request.key);
+        const direct = keyRequestOf(operation, request);
+        if (direct !== undefined) {
+          direct.key = key;
+          return direct;
+        }
+        return parseKeyRequest({ ...encode(operation, request), key });
+      },
+      signal,
+      options.credentials,
+    );
   }
 
   /** Parses (a `StoreFailure` becomes etcd's error answer), answers, and re-arms the expiry timer. */
-  #settle(parse: () => KeyRequest, signal: AbortLike | undefined): Promise<MockAnswer> {
+  #settle(
+    parse: () => KeyRequest,
+    signal: AbortLike | undefined,
+    credentials: MockCredentials | undefined,
+  ): Promise<MockAnswer> {
     try {
       const now = Date.now();
       this.#sweep(now);
@@ -193,6 +224,12 @@ export class MockStore {
       } catch (error) {
         if (error instanceof StoreFailure) return Promise.resolve(errorAnswer(error, this.clusterId));
         throw error;
+      }
+      if (!this.#admin.auth.mayAccessKey(credentials, request.method, request.key, request.recursive)) {
+        // etcd answers refused credentials before touching the store (v2http writeKeyNoAuth).
+        return Promise.resolve(
+          errorAnswer(new StoreFailure(110, 'Insufficient credentials', 0), this.clusterId),
+        );
       }
       const answer = this.#respond(request, now, signal);
       return answer instanceof Promise ? answer : Promise.resolve(answer);
@@ -222,6 +259,7 @@ export class MockStore {
     this.#open();
     this.#rejectWaits(new ConnectionError('the mock etcd store was reset'));
     this.#store.reset();
+    this.#admin = new MockAdmin(this.clusterId);
     this.#raftIndex = initialRaftIndex;
     this.#arm();
   }
@@ -248,13 +286,18 @@ export class MockStore {
         if (request.wait) return this.#wait(request.key, request.recursive, request.waitIndex, signal);
         if (request.quorum) this.#raftIndex++;
         const event = this.#store.get(request.key, request.recursive, request.sorted, now);
+        this.#admin.stats.record(request, true);
         return eventAnswer(event, this.#store.currentIndex, this.#context());
       }
       this.#raftIndex++;
       const event = applyWrite(this.#store, request, now);
+      this.#admin.stats.record(request, true);
       return eventAnswer(event, this.#store.currentIndex, this.#context(), false, request.noValueOnSuccess);
     } catch (error) {
-      if (error instanceof StoreFailure) return errorAnswer(error, this.clusterId);
+      if (error instanceof StoreFailure) {
+        this.#admin.stats.record(request, false);
+        return errorAnswer(error, this.clusterId);
+      }
       throw error;
     }
   }
@@ -309,7 +352,11 @@ export class MockStore {
    */
   #sweep(now = Date.now(), late = false): void {
     if (this.#closed || this.#expiryPaused) return;
-    if (this.#store.deleteExpired(now, late).length > 0) this.#raftIndex++;
+    const expired = this.#store.deleteExpired(now, late).length;
+    if (expired > 0) {
+      this.#raftIndex++;
+      this.#admin.stats.expired(expired);
+    }
   }
 
   /**

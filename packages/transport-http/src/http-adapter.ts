@@ -1,5 +1,8 @@
 import {
   type Adapter,
+  type AdminAdapter,
+  type AdminRequest,
+  type AdminResponse,
   type AppendRequest,
   Call,
   type CallKind,
@@ -28,6 +31,7 @@ import {
 } from '@etc/protocol';
 import { formEncode, headerValue } from '@etc/protocol/internal';
 import type { Dispatcher } from 'undici';
+import { adminEndpoint, adminWire } from './admin/admin-wire.js';
 import { connectionFailure } from './connection-failure.js';
 import type { Endpoint } from './endpoint.js';
 import { MemberList } from './member-list.js';
@@ -73,7 +77,7 @@ type HttpCall = Call<CallOptions & { wire?: WireRequest }>;
  * `ConnectionRefused`, `ConnectionError`, or `OutcomeUnknown` for a write that may have been sent.
  * The constructor throws a `TypeError` for invalid options.
  */
-export class HttpAdapter implements Adapter {
+export class HttpAdapter implements Adapter, AdminAdapter {
   readonly #members: MemberList;
   readonly #headers: Readonly<Record<string, string>> | undefined;
   readonly #formHeaders: Readonly<Record<string, string>>;
@@ -82,6 +86,8 @@ export class HttpAdapter implements Adapter {
   readonly #closing: Closing;
   readonly #guard = new ClusterGuard();
   readonly #send: Send;
+  /** `#send` without failover: for administration requests to one given member (`adminAt`). */
+  readonly #sendTo: Send;
   /** The layers calls pass through, outermost first. */
   readonly layers: readonly Layer[];
   #syncTimer: ReturnType<typeof setInterval> | undefined;
@@ -111,6 +117,10 @@ export class HttpAdapter implements Adapter {
       this.#guard,
     ]);
     this.#send = compose((call) => this.#core(call as HttpCall), this.layers);
+    this.#sendTo = compose(
+      (call) => this.#core(call as HttpCall),
+      this.layers.filter((layer) => layer.name !== 'failover'),
+    );
     if (resolved.syncInterval !== undefined) {
       this.#syncTimer = setInterval(() => this.#backgroundSync(), resolved.syncInterval);
       this.#syncTimer.unref();
@@ -168,8 +178,46 @@ export class HttpAdapter implements Adapter {
   async sync(options?: CallOptions): Promise<readonly string[]> {
     const call: HttpCall = new Call('sync', { ...options, wire: membersRequest }, 'read');
     const response = (await this.#send(call)) as WireResponse;
-    this.#members.replace(parseMembers(response));
+    this.#members.replace(parseMembers(response, (url) => this.#members.accepts(url)));
     return this.endpoints;
+  }
+
+  // ---- Administration (the `AdminAdapter` seam; client.cluster / client.auth build on it) ----
+
+  /**
+   * Sends one administration request (members, stats, auth...) to the member in use, through the
+   * same layers as keys calls (auth, TLS, deadline, failover): a GET is a read (moves on after a
+   * network failure or a 5xx), anything else a write (moves on only when certainly not sent).
+   * Resolves with the raw answer (a 5xx rejects, as `HTTPError`); a `TypeError` for a bad request.
+   */
+  async admin(request: AdminRequest): Promise<AdminResponse> {
+    const call = this.#adminCall(request);
+    const response = (await this.#send(call)) as WireResponse;
+    return { ...response, endpoint: call.endpoint ?? this.url };
+  }
+
+  /**
+   * Sends one administration request to `endpoint` only (a listed member, or a client URL a member
+   * advertises), without failover: the health of each member, the stats of the leader. An https-only
+   * adapter refuses an `http:` endpoint with a `ConnectionError` (nothing is sent).
+   */
+  async adminAt(endpoint: string, request: AdminRequest): Promise<AdminResponse> {
+    const call = this.#adminCall(request);
+    const url = adminEndpoint(endpoint, (u) => this.#members.accepts(u));
+    const { endpoint: member, temporary } = this.#members.endpointFor(url);
+    call.endpoint = url;
+    call.member = member;
+    try {
+      return { ...((await this.#sendTo(call)) as WireResponse), endpoint: url };
+    } finally {
+      if (temporary) await member.close();
+    }
+  }
+
+  #adminCall(request: AdminRequest): HttpCall {
+    const wire = adminWire(request);
+    const options = { timeout: request.timeout, signal: request.signal, wire };
+    return new Call('admin', options, wire.method === 'GET' ? 'read' : 'write');
   }
 
   /**
@@ -268,7 +316,8 @@ export class HttpAdapter implements Adapter {
     call: HttpCall,
     onHeaders?: (call: HttpCall, headers: WireResponse['headers']) => void,
   ): Promise<WireResponse> {
-    const form = wire.method === 'PUT' || wire.method === 'POST';
+    const json = wire.json;
+    const form = json === undefined && (wire.method === 'PUT' || wire.method === 'POST');
     const path = form || wire.params.length === 0 ? wire.path : `${wire.path}?${formEncode(wire.params)}`;
     const pool = wire.wait ? member.waits : member.pool;
     if (pool.closed || pool.destroyed) {
@@ -282,8 +331,13 @@ export class HttpAdapter implements Adapter {
       response = await pool.request({
         path,
         method: wire.method,
-        headers: form ? this.#formHeaders : this.#headers,
-        body: form ? formEncode(wire.params) : null,
+        headers:
+          json !== undefined
+            ? { ...this.#formHeaders, 'content-type': 'application/json' }
+            : form
+              ? this.#formHeaders
+              : this.#headers,
+        body: json ?? (form ? formEncode(wire.params) : null),
         signal: call.attempt,
       });
       call.answered({ endpoint: member.url, clusterId: headerValue(response.headers, 'x-etcd-cluster-id') });

@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childRegistry } from './child-registry.js';
 import { EtcdLaunchError } from './errors.js';
-import { httpGet, isEtcdReady } from './http-probe.js';
+import { httpGet, isEtcdReady, type ProbeTls } from './http-probe.js';
 import { poll, settlesWithin, sleep } from './wait.js';
 
 /** One etcd process started by {@link startEtcd}, on 127.0.0.1. */
@@ -51,6 +51,8 @@ export interface MemberSpec {
   args: readonly string[];
   /** Bound on readiness, in milliseconds. */
   readyTimeout: number;
+  /** How to probe an https client URL (the launcher's `tls` option). */
+  probeTls?: ProbeTls | undefined;
 }
 
 const KILL_TIMEOUT_MS = 10_000;
@@ -137,9 +139,9 @@ export class LocalEtcdMember implements EtcdMember {
   }
 
   async #answersAsItself(): Promise<boolean> {
-    if (!(await isEtcdReady(this.clientUrl))) return false;
+    if (!(await isEtcdReady(this.clientUrl, 2_000, this.#spec.probeTls))) return false;
     try {
-      const members = await httpGet(`${this.clientUrl}/v2/members`);
+      const members = await httpGet(`${this.clientUrl}/v2/members`, 2_000, this.#spec.probeTls);
       const list = (JSON.parse(members.body) as { members?: { peerURLs?: string[] }[] }).members ?? [];
       return list.some((member) => member.peerURLs?.includes(this.peerUrl));
     } catch {
@@ -188,7 +190,7 @@ export class LocalEtcdMember implements EtcdMember {
   async isLeader(): Promise<boolean> {
     if (!this.running) return false;
     try {
-      const self = await httpGet(`${this.clientUrl}/v2/stats/self`);
+      const self = await httpGet(`${this.clientUrl}/v2/stats/self`, 2_000, this.#spec.probeTls);
       return self.status === 200 && (JSON.parse(self.body) as { state?: unknown }).state === 'StateLeader';
     } catch {
       return false;

@@ -1,4 +1,12 @@
-import { request } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+/** TLS material for probing an https member: the CA that signed it and, for mutual TLS, a client certificate. */
+export interface ProbeTls {
+  ca: string;
+  cert?: string | undefined;
+  key?: string | undefined;
+}
 
 /** What {@link httpGet} read: the status code and the body as text. */
 export interface ProbeResponse {
@@ -7,12 +15,15 @@ export interface ProbeResponse {
 }
 
 /**
- * Sends one GET on a fresh connection (no keep-alive pool, so nothing lingers after a member dies)
+ * Sends one GET on a fresh connection (https with `tls` for an https URL) (no keep-alive pool, so nothing lingers after a member dies)
  * and reads the whole body. Rejects on a connection error or after `timeoutMs` milliseconds.
  */
-export function httpGet(url: string, timeoutMs = 2_000): Promise<ProbeResponse> {
+export function httpGet(url: string, timeoutMs = 2_000, tls?: ProbeTls): Promise<ProbeResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+    const https = url.startsWith('https:');
+    const request = https ? httpsRequest : httpRequest;
+    const options = { method: 'GET', agent: false as const, timeout: timeoutMs, ...(https ? tls : {}) };
+    const req = request(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
@@ -25,13 +36,13 @@ export function httpGet(url: string, timeoutMs = 2_000): Promise<ProbeResponse> 
 }
 
 /** Resolves to whether GET `/health` answers `{"health":"true"}` and GET `/v2/keys/` answers 200. */
-export async function isEtcdReady(clientUrl: string, timeoutMs = 2_000): Promise<boolean> {
+export async function isEtcdReady(clientUrl: string, timeoutMs = 2_000, tls?: ProbeTls): Promise<boolean> {
   try {
-    const health = await httpGet(`${clientUrl}/health`, timeoutMs);
+    const health = await httpGet(`${clientUrl}/health`, timeoutMs, tls);
     if (health.status !== 200 || (JSON.parse(health.body) as { health?: unknown }).health !== 'true') {
       return false;
     }
-    return (await httpGet(`${clientUrl}/v2/keys/`, timeoutMs)).status === 200;
+    return (await httpGet(`${clientUrl}/v2/keys/`, timeoutMs, tls)).status === 200;
   } catch {
     return false;
   }

@@ -6,7 +6,7 @@
  *
  * The member is a dedicated one, so pausing it leaves the shared etcd of the test run alone.
  */
-import { type Client, Expired, etcd, Got, InvalidResponse, KeyNotFound, Set as SetResult } from '@etc/client';
+import { type Client, Expired, etcd, Got, InvalidResponse, KeyNotFound, SetResult } from '@etc/client';
 import { type EtcdCluster, startEtcd } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Recorder, sleep } from './support.js';
