@@ -42,17 +42,35 @@ export function eventAnswer(
   if (noValue && valueActions.has(event.action)) body = { action: event.action };
   else if (event.prevNode) body = { action: event.action, node: event.node, prevNode: event.prevNode };
   else body = { action: event.action, node: event.node };
-  return {
-    status: created && !watch ? 201 : 200,
-    headers: {
-      'content-type': json,
-      'x-etcd-cluster-id': context.clusterId,
-      'x-etcd-index': String(etcdIndex),
-      'x-raft-index': String(context.raftIndex),
-      'x-raft-term': String(context.raftTerm),
-    },
-    json: body,
-  };
+  return { status: created && !watch ? 201 : 200, headers: resultHeaders(etcdIndex, context), json: body };
+}
+
+/** The last headers made: consecutive reads with no write between them answer with the same ones. */
+let lastHeaders:
+  | { etcdIndex: number; context: ResponseContext; headers: Readonly<Record<string, string>> }
+  | undefined;
+
+/** The headers of a successful answer (frozen: answers share them). */
+function resultHeaders(etcdIndex: number, context: ResponseContext): Readonly<Record<string, string>> {
+  const last = lastHeaders;
+  if (
+    last !== undefined &&
+    last.etcdIndex === etcdIndex &&
+    last.context.clusterId === context.clusterId &&
+    last.context.raftIndex === context.raftIndex &&
+    last.context.raftTerm === context.raftTerm
+  ) {
+    return last.headers;
+  }
+  const headers = Object.freeze({
+    'content-type': json,
+    'x-etcd-cluster-id': context.clusterId,
+    'x-etcd-index': String(etcdIndex),
+    'x-raft-index': String(context.raftIndex),
+    'x-raft-term': String(context.raftTerm),
+  });
+  lastHeaders = { etcdIndex, context, headers };
+  return headers;
 }
 
 /** An etcd error answer: no `X-Raft-*` headers, `X-Etcd-Index` = the body's index. */
