@@ -396,6 +396,16 @@ describe('decodeResponse: body excerpts', () => {
     }
   });
 
+  it('cuts a long body to its first 200 characters', () => {
+    const page = `<html>${'y '.repeat(1000)}</html>`;
+    try {
+      decodeResponse({ status: 502, headers: {}, body: page });
+    } catch (error) {
+      expect((error as HTTPError).body).toBe(page.slice(0, 200));
+    }
+    expect.assertions(1);
+  });
+
   it('keeps an excerpt for a broken result too', () => {
     const body = `{"action":"get","node":{"key":"/a","value":"${'v'.repeat(500)}","ttl":"x"}}`;
     try {

@@ -36,6 +36,24 @@ export class EtcException extends Error {
     this.code = cls.code;
   }
 
+  /**
+   * What `util.inspect` (and so `console.log`) shows: the first line reads as `String(error)` does
+   * (an etcd error's code and cause included), then the stack and the error's own fields.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options: object) => string,
+  ): string {
+    const stack = this.stack ?? '';
+    const at = stack.indexOf('\n    at ');
+    const fields: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this)) fields[key] = value;
+    if (this.cause !== undefined) fields.cause = this.cause;
+    const rest = Object.keys(fields).length > 0 ? ` ${inspect(fields, options)}` : '';
+    return `${String(this)}${at >= 0 ? stack.slice(at) : ''}${rest}`;
+  }
+
   // `this` is the class `instanceof` is asked about (a subclass too), so its own brand is checked.
   // biome-ignore-start lint/complexity/noThisInStatic: the receiver is the subclass being tested
   /** `instanceof` by brand, so an error from another copy of this package still matches. */
