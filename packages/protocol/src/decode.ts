@@ -1,4 +1,4 @@
-import { type EtcdError, etcdErrorFor, HTTPError, InvalidResponse } from './errors.js';
+import { BODY_EXCERPT_LENGTH, type EtcdError, etcdErrorFor, HTTPError, InvalidResponse } from './errors.js';
 import { Directory, Node, Value } from './nodes.js';
 import { type EtcdResult, resultFor } from './results.js';
 import type { WireResponse } from './wire.js';
@@ -93,8 +93,7 @@ function indexText(value: string): number | null {
   return Number.isSafeInteger(index) ? index : null;
 }
 
-/** How much of a body `HTTPError.body` and `InvalidResponse.body` keep: the first 200 characters. */
-export const BODY_EXCERPT_LENGTH = 200;
+export { BODY_EXCERPT_LENGTH };
 
 /** The start of a body as errors keep it (at most `BODY_EXCERPT_LENGTH` characters). */
 function excerpt(body: string): string {
