@@ -5,10 +5,7 @@ import {
   ConnectionError,
   ConnectionRefused,
   type DeleteRequest,
-  encodeAppend,
-  encodeDelete,
-  encodeGet,
-  encodeSet,
+  encodeRequest,
   type GetRequest,
   normalizeKey,
   type SetRequest,
@@ -202,7 +199,7 @@ export class MockStore {
           direct.key = key;
           return direct;
         }
-        return parseKeyRequest({ ...encode(operation, request), key });
+        return parseKeyRequest({ ...encodeRequest(operation, request), key });
       },
       signal,
       options.credentials,
@@ -379,21 +376,5 @@ export class MockStore {
 
   #open(): void {
     if (this.#closed) throw new ConnectionRefused('the mock etcd store is closed');
-  }
-}
-
-function encode(
-  operation: string,
-  request: GetRequest | SetRequest | AppendRequest | DeleteRequest,
-): WireRequest {
-  switch (operation) {
-    case 'get':
-      return encodeGet(request as GetRequest);
-    case 'set':
-      return encodeSet(request as SetRequest);
-    case 'append':
-      return encodeAppend(request as AppendRequest);
-    default:
-      return encodeDelete(request as DeleteRequest);
   }
 }

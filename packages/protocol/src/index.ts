@@ -59,7 +59,14 @@ export {
   type ParsedBody,
   parseBody,
 } from './decode.js';
-export { encodeAppend, encodeDelete, encodeGet, encodeSet } from './encode.js';
+export {
+  encodeAppend,
+  encodeDelete,
+  encodeGet,
+  encodeRequest,
+  encodeSet,
+  type KeysOperation,
+} from './encode.js';
 export {
   ClientClosed,
   ClusterMismatch,
