@@ -34,7 +34,7 @@ const allowed = {
   set: ['dir', 'ttl', 'refresh', 'prevValue', 'prevIndex', ...call],
   delete: ['dir', 'recursive', 'prevValue', 'prevIndex', ...call],
   refresh: ['prevValue', 'prevIndex', ...call],
-  watch: ['index', 'recursive', 'signal'],
+  watch: ['index', 'recursive', 'signal', 'giveUpAfter'],
 } as const;
 
 /**

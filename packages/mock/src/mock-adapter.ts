@@ -15,6 +15,7 @@ import {
   type DeleteRequest,
   deadline,
   decodeResponse,
+  diagnostics,
   type EtcdResult,
   encodeAppend,
   encodeDelete,
@@ -81,6 +82,7 @@ export class MockAdapter implements Adapter, AdminAdapter {
     if (options.seed) this.store.seed(options.seed);
     this.#closing = new Closing(() => this.url);
     this.layers = Object.freeze([
+      diagnostics(),
       this.#closing,
       deadline({ timeout: options.timeout ?? Number.POSITIVE_INFINITY }),
       ...(options.layers ?? []),

@@ -57,7 +57,7 @@ function randomId(): string {
  * One in-memory etcd v2 member (think: one cluster), shared by any number of `MockAdapter`s.
  * Time comes from `Date.now()` and `setTimeout`, so `vi.useFakeTimers()` drives TTLs: expired
  * nodes are removed before every request, and by a timer armed for the earliest expiration
- * (none when no node has a TTL).
+ * (none when no node has a TTL). `pauseExpiry()` makes expiry late, as a paused etcd's is.
  */
 export class MockStore {
   /** The `X-Etcd-Cluster-Id` this store answers with; also names it in adapters' `url`. */
@@ -67,6 +67,7 @@ export class MockStore {
   #raftIndex = initialRaftIndex;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  #expiryPaused = false;
   /** Members, stats and v2 auth of this one-member cluster. */
   #admin: MockAdmin;
 
@@ -80,6 +81,34 @@ export class MockStore {
   get index(): number {
     this.#sweep();
     return this.#store.currentIndex;
+  }
+
+  /** True between `pauseExpiry()` and `resumeExpiry()`. */
+  get expiryPaused(): boolean {
+    return this.#expiryPaused;
+  }
+
+  /**
+   * Makes the store's expiry late, as a paused or overloaded etcd member's is: until
+   * `resumeExpiry()`, keys whose TTL ran out are not removed. Reads and writes still find such a
+   * key, and answer with its `ttl` as etcd computes it, which turns negative (-1 or lower) once the
+   * key is a second or more overdue; no `expire` event happens, so waits on it keep waiting.
+   */
+  pauseExpiry(): void {
+    this.#expiryPaused = true;
+    this.#arm();
+  }
+
+  /**
+   * Ends `pauseExpiry()`: the overdue keys expire at once (one `expire` event and index each, as
+   * etcd's next sweep does), and the `prevNode` of each event shows how overdue it was (`ttl` -1
+   * or lower after a second).
+   */
+  resumeExpiry(): void {
+    if (!this.#expiryPaused) return;
+    this.#expiryPaused = false;
+    this.#sweep(Date.now(), true);
+    this.#arm();
   }
 
   /** True once `close()` was called. */
@@ -244,21 +273,27 @@ export class MockStore {
     for (const wait of [...this.#pending]) wait.reject(reason);
   }
 
-  /** Expires every node whose expiration is at or before `now` (one `expire` event and index each). */
-  #sweep(now = Date.now()): void {
-    if (this.#closed) return;
-    const expired = this.#store.deleteExpired(now).length;
+  /**
+   * Expires every node whose expiration is at or before `now` (one `expire` event and index each);
+   * nothing while closed or while expiry is paused.
+   */
+  #sweep(now = Date.now(), late = false): void {
+    if (this.#closed || this.#expiryPaused) return;
+    const expired = this.#store.deleteExpired(now, late).length;
     if (expired > 0) {
       this.#raftIndex++;
       this.#admin.stats.expired(expired);
     }
   }
 
-  /** Keeps exactly one timer armed for the earliest expiration; none when closed or no TTL exists. */
+  /**
+   * Keeps exactly one timer armed for the earliest expiration; none when closed, while expiry is
+   * paused, or when no TTL exists.
+   */
   #arm(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const next = this.#closed ? undefined : this.#store.ttlKeys.top();
+    const next = this.#closed || this.#expiryPaused ? undefined : this.#store.ttlKeys.top();
     if (next?.expireTime === undefined) return;
     const delay = Math.min(Math.max(next.expireTime - Date.now(), 0), maxDelay);
     this.#timer = setTimeout(() => {

@@ -2,7 +2,13 @@ import type { EtcdResult } from './results.js';
 
 /** What every call may carry: a timeout in milliseconds and an `AbortSignal`. */
 export interface CallOptions {
-  /** Milliseconds before the call rejects with `TimedOut`; no limit when absent. */
+  /**
+   * Milliseconds the whole call may take before it rejects with `TimedOut` (a write: with
+   * `OutcomeUnknown` caused by it, since it may have been applied). 0 or less: the deadline has
+   * already passed, so the call rejects with `TimedOut` at once and nothing is sent; beyond
+   * 2^31 - 1 (about 24.8 days) or `Infinity`: no limit; `NaN`: a `TypeError`. When absent, the
+   * adapter's default timeout applies, except to waits.
+   */
   timeout?: number | undefined;
   /** Aborting rejects the call with the signal's reason. */
   signal?: AbortSignal | undefined;

@@ -379,7 +379,8 @@ export class HTTPError extends EtcException {
   /** The HTTP status code of the response. */
   readonly statusCode: number;
   /**
-   * The start of the response body (at most 512 characters), for diagnostics. etcd never echoes
+   * The start of the response body (at most 512 characters; the decoder keeps 200), for
+   * diagnostics. etcd never echoes
    * request headers, but a proxy might: credentials that look like an `Authorization` value
    * (`Basic ...`, `Bearer ...`) are replaced by `[redacted]`.
    */

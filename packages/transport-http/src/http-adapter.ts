@@ -14,6 +14,7 @@ import {
   type DeleteRequest,
   deadline,
   decodeResponse,
+  diagnostics,
   type EtcdResult,
   EtcException,
   encodeAppend,
@@ -71,7 +72,7 @@ type HttpCall = Call<CallOptions & { wire?: WireRequest }>;
 /**
  * The `Adapter` that speaks etcd's v2 HTTP API through undici. Its core sends one request to one
  * member; the shared layers of `@etc/protocol` do the rest, in this order (outermost first):
- * close, deadline and abort, the user's own `layers`, failover across members (attempt timeout,
+ * diagnostics, close, deadline and abort, the user's own `layers`, failover across members (attempt timeout,
  * retry rules), cluster-id check. Keep-alive pools per member, a separate pool for waits, TLS and
  * Basic auth. Results and etcd errors come from `decodeResponse`; network failures become
  * `ConnectionRefused`, `ConnectionError`, or `OutcomeUnknown` for a write that may have been sent.
@@ -106,6 +107,7 @@ export class HttpAdapter implements Adapter, AdminAdapter {
     this.#members = new MemberList(resolved.endpoints, endpointOptions);
     this.#closing = new Closing(() => this.url);
     this.layers = Object.freeze([
+      diagnostics(),
       this.#closing,
       deadline({ timeout: resolved.timeout }),
       ...resolved.layers,

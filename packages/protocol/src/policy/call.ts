@@ -34,6 +34,7 @@ export class Call<Request extends CallOptions = CallOptions> extends Abortable {
   /** An adapter's own state that must outlive one attempt (e.g. a wait's pinned index). */
   resume: number | undefined;
   #checks: Array<(answer: Answer) => void> | undefined;
+  #onAbort: (() => void) | undefined;
 
   constructor(operation: string, request: Request, kind: CallKind) {
     super();
@@ -51,6 +52,49 @@ export class Call<Request extends CallOptions = CallOptions> extends Abortable {
   onAnswer(check: (answer: Answer) => void): void {
     if (this.#checks === undefined) this.#checks = [check];
     else this.#checks.push(check);
+  }
+
+  /**
+   * A promise that settles as `work` does, or with the abort reason the moment the call aborts,
+   * whichever comes first; `cleanup` runs once either way. One per call (the deadline layer's).
+   */
+  settleWith(work: Promise<unknown>, cleanup: () => void): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.aborted) {
+        // Aborted while `work` was being started: its own outcome no longer matters, but a
+        // rejection of it must not go unhandled.
+        work.then(undefined, () => {});
+        cleanup();
+        reject(this.reason);
+        return;
+      }
+      this.#onAbort = () => {
+        cleanup();
+        reject(this.reason);
+      };
+      work.then(
+        (value) => {
+          if (this.#onAbort === undefined) return;
+          this.#onAbort = undefined;
+          cleanup();
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (this.#onAbort === undefined) return;
+          this.#onAbort = undefined;
+          cleanup();
+          reject(this.aborted ? this.reason : error);
+        },
+      );
+    });
+  }
+
+  override abort(reason: unknown): void {
+    if (this.aborted) return;
+    super.abort(reason);
+    const settle = this.#onAbort;
+    this.#onAbort = undefined;
+    settle?.();
   }
 
   /** Called by the core when an answer's headers arrive; throws what a check throws. */
