@@ -259,7 +259,8 @@ export class MockAuth {
     const revoke = kv(body.revoke);
     for (const which of ['read', 'write'] as const) {
       for (const pattern of grant[which]) if (!role[which].includes(pattern)) role[which].push(pattern);
-      role[which] = role[which].filter((pattern) => !revoke[which].includes(pattern));
+      // etcd keeps a changed permission list sorted (v2auth RWPermission.Grant/Revoke).
+      role[which] = role[which].filter((pattern) => !revoke[which].includes(pattern)).sort();
     }
     if (JSON.stringify(role) === before)
       return fail(400, 'auth: Role not updated. Use grant/revoke to update the role.');
@@ -268,7 +269,7 @@ export class MockAuth {
 
   #deleteRole(name: string): AuthAnswer {
     if (name === ROOT) return fail(403, 'auth: Cannot modify role root: is root role.');
-    if (!this.#roles.has(name)) return fail(404, `auth: Role ${name} does not exist.`);
+    if (!this.#roles.has(name)) return fail(404, `auth: Role ${name} doesn't exist.`);
     this.#roles.delete(name);
     for (const user of this.#users.values()) user.roles = user.roles.filter((role) => role !== name);
     return { status: 200 };
