@@ -6,6 +6,7 @@ import {
   type AdminRequest,
   type AdminResponse,
   type AppendRequest,
+  adminWireRequest,
   Call,
   type CallKind,
   type CallOptions,
@@ -119,8 +120,7 @@ export class MockAdapter implements Adapter, AdminAdapter {
    */
   async admin(request: AdminRequest): Promise<AdminResponse> {
     const { method, path, json } = request;
-    const wire: WireRequest = { method, key: path, path, params: [], wait: false };
-    if (json !== undefined) wire.json = JSON.stringify(json);
+    const wire = adminWireRequest({ method, path, json });
     const options = { timeout: request.timeout, signal: request.signal, wire };
     const kind = method === 'GET' ? 'read' : 'write';
     const response = (await this.#send(new Call('admin', options, kind))) as WireResponse;

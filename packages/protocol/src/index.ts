@@ -10,6 +10,7 @@ export {
   type AdminAdapter,
   type AdminRequest,
   type AdminResponse,
+  adminWireRequest,
   type ClusterVersion,
   type EndpointHealth,
   type FollowerStats,
