@@ -211,6 +211,7 @@ export class Client implements AsyncDisposable {
     return this.close();
   }
 
+  /** `close()`, for `await using client = etcd()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

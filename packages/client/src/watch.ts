@@ -162,18 +162,22 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
     return this.#stream?.lastError;
   }
 
+  /** The watch itself: it is its own iterator, iterated once. */
   [Symbol.asyncIterator](): this {
     return this;
   }
 
+  /** The next change (or snapshot `Got`); starts the watch on the first call. Calls made before the previous one settled are settled in order. */
   next(): Promise<IteratorResult<EtcdResult>> {
     return this.#events.next();
   }
 
+  /** Ends the watch (what `break` calls): buffered changes are dropped and its poll is left. */
   return(): Promise<IteratorResult<EtcdResult>> {
     return this.#events.return();
   }
 
+  /** `return()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.#events[Symbol.asyncDispose]();
   }

@@ -92,18 +92,22 @@ export class MockAdapter implements Adapter, AdminAdapter {
     this.#send = compose((call) => this.#core(call as MockCall), this.layers);
   }
 
+  /** `Adapter.get` on the in-memory store; a wait resolves when the store changes. */
   get(request: GetRequest): Promise<EtcdResult> {
     return this.#call('get', request, request.wait ? 'wait' : 'read');
   }
 
+  /** `Adapter.set` on the in-memory store. */
   set(request: SetRequest): Promise<EtcdResult> {
     return this.#call('set', request, 'write');
   }
 
+  /** `Adapter.append` on the in-memory store. */
   append(request: AppendRequest): Promise<EtcdResult> {
     return this.#call('append', request, 'write');
   }
 
+  /** `Adapter.delete` on the in-memory store. */
   delete(request: DeleteRequest): Promise<EtcdResult> {
     return this.#call('delete', request, 'write');
   }

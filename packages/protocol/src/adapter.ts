@@ -65,9 +65,13 @@ export interface DeleteRequest extends CallOptions {
 export interface Adapter {
   /** The first endpoint, e.g. `http://127.0.0.1:2379`. */
   readonly url: string;
+  /** Reads a key (or waits for its next change with `wait`); resolves with a `Got` or the event's result, rejects with the error class of the answer. */
   get(request: GetRequest): Promise<EtcdResult>;
+  /** Writes a key (a PUT): set, create, update, compare-and-swap or refresh, by the request's fields. */
   set(request: SetRequest): Promise<EtcdResult>;
+  /** Creates an in-order key inside `key` (a POST); resolves with `Created`. */
   append(request: AppendRequest): Promise<EtcdResult>;
+  /** Deletes a key or directory, optionally compare-and-delete. */
   delete(request: DeleteRequest): Promise<EtcdResult>;
   /** Releases connections, timers and pending waits (they reject). Idempotent. */
   close(): Promise<void>;

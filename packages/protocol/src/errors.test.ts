@@ -73,3 +73,15 @@ describe('error classes', () => {
     expect((all as Record<string, unknown>).ClusterMismatch).toBe(ClusterMismatch);
   });
 });
+
+describe('util.inspect of an error', () => {
+  it('reads like String(error) on its first line, with the stack and own fields after it', async () => {
+    const { inspect } = await import('node:util');
+    const error = etcdErrorFor({ errorCode: 100, cause: '/hello', index: 7 });
+    const shown = inspect(error);
+    expect(shown.split('\n')[0]).toBe('KeyNotFound: [100] Key not found (/hello)');
+    expect(shown).toContain('    at ');
+    expect(shown).toMatch(/errorCode: 100/);
+    expect(shown).toMatch(/index: 7/);
+  });
+});

@@ -66,6 +66,7 @@ export abstract class Holder implements AsyncDisposable {
     return this.end('released');
   }
 
+  /** Gives up the key as `release()`/`resign()` do, for `await using`; never rejects. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.giveUp();
   }

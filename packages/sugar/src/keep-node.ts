@@ -86,6 +86,7 @@ export class KeptNode implements AsyncDisposable, AsyncIterable<KeepEvent> {
     return this.keeper.stop();
   }
 
+  /** `stop()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }

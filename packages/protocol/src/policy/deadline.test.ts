@@ -141,11 +141,14 @@ describe('deadline layer', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('a NaN timeout is a TypeError and the core is never called', async () => {
+  it('a NaN timeout, or one that is not a number, is a TypeError and the core is never called', async () => {
     const core = stuckCore();
     const send = deadline({ timeout: 1_000 }).wrap(core);
     await expect(send(call('write', { timeout: Number.NaN }))).rejects.toThrow(TypeError);
     await expect(send(call('read', { timeout: Number.NaN }))).rejects.toThrow(/timeout must be a number/);
+    // Not a number at all (a caller without types): no coercion of '100' into a timer delay.
+    const untyped = { timeout: '100' } as unknown as CallOptions;
+    await expect(send(call('read', untyped))).rejects.toThrow(TypeError);
     expect(core.calls).toEqual([]);
   });
 

@@ -79,7 +79,8 @@ export function deadline(options: DeadlineOptions): Layer {
       return (call) => {
         const { signal, timeout } = call.request;
         if (signal?.aborted) return Promise.reject(signal.reason);
-        if (timeout !== undefined && !(timeout > 0)) return Promise.reject(refusedAtOnce(call, timeout));
+        if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0)))
+          return Promise.reject(refusedAtOnce(call, timeout));
         const limit =
           timeout === undefined
             ? call.kind === 'wait'

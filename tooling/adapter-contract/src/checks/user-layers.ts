@@ -34,10 +34,10 @@ export function userLayerChecks(ctx: ContractContext): void {
       const recorder = new Recorder();
       const adapter = await ctx.adapter({ layers: [recorder], timeout: 5_000 });
       const key = ctx.key('a');
-      await adapter.set({ key, value: '1', timeout: 7_000 });
+      const written = await adapter.set({ key, value: '1', timeout: 7_000 });
       await adapter.get({ key });
-      const wait = adapter.get({ key, wait: true, waitIndex: 1 });
-      await wait;
+      // From the write's own index: answered at once from the history.
+      await adapter.get({ key, wait: true, waitIndex: written.modifiedIndex });
       expect(recorder.seen).toEqual([
         { operation: 'set', kind: 'write', timeout: 7_000 },
         { operation: 'get', kind: 'read', timeout: 5_000 },
