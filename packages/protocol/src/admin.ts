@@ -99,6 +99,12 @@ export interface Permissions {
   write: string[];
 }
 
+/** Key patterns to start a role with, grant or revoke: either list may be left out. */
+export interface PermissionPatterns {
+  read?: readonly string[] | undefined;
+  write?: readonly string[] | undefined;
+}
+
 /** A v2 auth role. */
 export interface Role {
   role: string;

@@ -17,6 +17,7 @@ export {
   hasAdmin,
   type LeaderStats,
   type Member,
+  type PermissionPatterns,
   type Permissions,
   type Role,
   type SelfStats,
