@@ -90,6 +90,8 @@ function outcome(value: unknown, failed: boolean): unknown {
       key: value.key,
       value: value.value,
       nodes: value.nodes?.map((n) => n.key),
+      // Every auth change takes an etcd index, on etcd as in the mock.
+      etcdIndex: value.etcdIndex,
     };
   }
   if (Array.isArray(value)) return [...value].sort();

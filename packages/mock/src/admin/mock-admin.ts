@@ -33,6 +33,8 @@ export class MockAdmin {
   readonly #clusterId: string;
   readonly #memberId: string;
   readonly #startTime = new Date();
+  /** Whether etcd's auth directories (`/2`, `/2/users/`, `/2/roles/`, `/2/enabled`) exist yet. */
+  #authDirectories = false;
 
   constructor(clusterId: string) {
     this.#clusterId = clusterId;
@@ -50,8 +52,18 @@ export class MockAdmin {
     };
   }
 
-  /** Answers one administration request; `watchers` is the number of pending waits. */
-  handle(request: WireRequest, credentials: MockCredentials | undefined, watchers: number): WireResponse {
+  /**
+   * Answers one administration request; `watchers` is the number of pending waits. `internalWrite`
+   * is called once per write etcd makes to its hidden trees for it (each takes an etcd index):
+   * auth writes under `/2`, and the first one also creates etcd's auth directories (4 writes, as
+   * v2auth's `ensureAuthDirectories` does).
+   */
+  handle(
+    request: WireRequest,
+    credentials: MockCredentials | undefined,
+    watchers: number,
+    internalWrite: (key: string) => void,
+  ): WireResponse {
     const { method, path } = request;
     let body: unknown;
     if (request.json !== undefined) {
@@ -63,6 +75,14 @@ export class MockAdmin {
     }
     if (path.startsWith('/v2/auth/')) {
       const result = this.auth.handle(method, path.slice('/v2/auth'.length), body, credentials);
+      const key = `/2${path.slice('/v2/auth'.length)}`;
+      for (const write of result.writes ?? []) {
+        if (write === 'set' && !this.#authDirectories) {
+          this.#authDirectories = true;
+          for (const dir of ['/2', '/2/users/', '/2/roles/', '/2/enabled']) internalWrite(dir);
+        }
+        internalWrite(key);
+      }
       return answer(result.status, this.#clusterId, result.body);
     }
     if (path.startsWith('/v2/members') && method !== 'GET') {
