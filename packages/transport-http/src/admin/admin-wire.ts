@@ -11,9 +11,9 @@ const methods: ReadonlySet<string> = new Set(['GET', 'PUT', 'POST', 'DELETE']);
 
 /**
  * The wire form of an administration request: its path as given (no query), and its JSON body
- * serialised (hidden from inspection: it may hold a password). Throws a `TypeError` for a method that is not GET/PUT/POST/DELETE or a path that is
- * not absolute, contains characters that are not allowed unencoded in a path, or leaves `/v2/`,
- * `/health` and `/version`.
+ * serialised (hidden from inspection: it may hold a password). Throws a `TypeError` for a method
+ * that is not GET/PUT/POST/DELETE, or a path that is not absolute, holds characters not allowed
+ * unencoded in a path (CR/LF included), or lies outside `/v2/`, `/health` and `/version`.
  */
 export function adminWire(request: AdminRequest): WireRequest {
   const { method, path, json } = request;
