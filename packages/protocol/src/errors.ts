@@ -445,6 +445,9 @@ export class ClusterMismatch extends EtcException {
   }
 }
 
+/** How many characters of a response body an `HTTPError` keeps. */
+export const BODY_EXCERPT_LENGTH = 200;
+
 /** Replaces what looks like an HTTP credential (`Basic <base64>`, `Bearer <token>`) with `[redacted]`. */
 function redactCredentials(text: string): string {
   return text.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~-]+/gi, '$1$2[redacted]');
@@ -457,8 +460,7 @@ export class HTTPError extends EtcException {
   /** The HTTP status code of the response. */
   readonly statusCode: number;
   /**
-   * The start of the response body (at most 512 characters; the decoder keeps 200), for
-   * diagnostics. etcd never echoes
+   * The start of the response body (at most `BODY_EXCERPT_LENGTH`, 200, characters), for diagnostics. etcd never echoes
    * request headers, but a proxy might: credentials that look like an `Authorization` value
    * (`Basic ...`, `Bearer ...`) are replaced by `[redacted]`.
    */
@@ -467,7 +469,7 @@ export class HTTPError extends EtcException {
   constructor(statusCode: number, message: string, body = '', options?: { cause?: unknown }) {
     super(message, options);
     this.statusCode = statusCode;
-    this.body = redactCredentials(body.slice(0, 512));
+    this.body = redactCredentials(body.slice(0, BODY_EXCERPT_LENGTH));
   }
 }
 

@@ -1,3 +1,8 @@
+/**
+ * `@etc/protocol`: what its README documents (results, nodes, errors, the decoder, the encoders,
+ * key rules, the `Adapter` interface, wire types, and the policy layers adapters are built from).
+ * Helpers only adapter implementations need are in `@etc/protocol/internal`.
+ */
 export type {
   Adapter,
   AppendRequest,
@@ -48,8 +53,15 @@ export {
   AdminNotSupported,
   adminErrorFor,
 } from './admin-errors.js';
-export { decodeNode, decodeResponse, headerValue, parseEtcdTime } from './decode.js';
-export { encodeAppend, encodeDelete, encodeGet, encodeSet, formEncode } from './encode.js';
+export {
+  BODY_EXCERPT_LENGTH,
+  decodeNode,
+  decodeResponse,
+  decodeResult,
+  type ParsedBody,
+  parseBody,
+} from './decode.js';
+export { encodeAppend, encodeDelete, encodeGet, encodeSet } from './encode.js';
 export {
   ClientClosed,
   ClusterMismatch,
@@ -61,8 +73,6 @@ export {
   EtcException,
   EventIndexCleared,
   ExistingPeerAddr,
-  etcdErrorFor,
-  etcdErrorMessages,
   HTTPError,
   IndexNaN,
   IndexOrValueRequired,
@@ -96,7 +106,7 @@ export {
   ValueRequired,
   WatcherCleared,
 } from './errors.js';
-export { describe, isHiddenKey, isWellFormedText, keyPath, normalizeKey } from './keys.js';
+export { isHiddenKey, isWellFormedText, keyPath, normalizeKey } from './keys.js';
 export { Directory, Node, type NodeFields, Value } from './nodes.js';
 export {
   Abortable,
@@ -153,7 +163,6 @@ export {
   Expired,
   Got,
   type ResultFields,
-  resultFor,
   Set,
   SetResult,
   Updated,
