@@ -171,7 +171,12 @@ export class MockStore {
   handleAdmin(request: WireRequest, options: Pick<HandleOptions, 'credentials'> = {}): Promise<WireResponse> {
     if (this.#closed) return Promise.reject(new ConnectionRefused('the mock etcd store is closed'));
     this.#sweep();
-    return Promise.resolve(this.#admin.handle(request, options.credentials, this.#store.hub.count));
+    const response = this.#admin.handle(request, options.credentials, this.#store.hub.count, (key) => {
+      // etcd keeps auth in its hidden `/2` tree: each write there takes an index.
+      this.#store.internalWrite(key);
+      this.#raftIndex++;
+    });
+    return Promise.resolve(response);
   }
 
   /**
