@@ -6,6 +6,7 @@ import {
   type AdminRequest,
   type AdminResponse,
   type AppendRequest,
+  adminWireRequest,
   Call,
   type CallKind,
   type CallOptions,
@@ -14,13 +15,9 @@ import {
   compose,
   type DeleteRequest,
   deadline,
-  decodeResponse,
+  decodeResult,
   diagnostics,
   type EtcdResult,
-  encodeAppend,
-  encodeDelete,
-  encodeGet,
-  encodeSet,
   type GetRequest,
   type Layer,
   type Send,
@@ -28,8 +25,10 @@ import {
   type WireRequest,
   type WireResponse,
 } from '@etc/protocol';
+import { MOCK_ONE_MEMBER } from './admin/mock-admin.js';
 import type { MockCredentials } from './admin/mock-auth.js';
 import { MockStore } from './mock-store.js';
+import type { MockAnswer } from './responses.js';
 import type { SeedTree } from './seed.js';
 
 /** Options of a `MockAdapter`. */
@@ -56,8 +55,9 @@ export interface MockAdapterOptions {
 type MockCall = Call<CallOptions & { wire?: WireRequest }>;
 
 /**
- * An adapter that speaks the wire format to an in-memory `MockStore`: each call is encoded with
- * the protocol's encoders, answered by the store, and decoded by the one `decodeResponse`. Calls
+ * An adapter over an in-memory `MockStore`: each typed call is answered by the store
+ * (`store.call`, the same answer as its wire encoding gets) and decoded by the one decoder
+ * (`decodeResult`, the half of `decodeResponse` after the JSON text is parsed). Calls
  * pass through the same shared layers as over HTTP (close, deadline and abort, your own), so
  * `timeout`, `signal` and `close()` behave as they do there. `close()` closes the store only when
  * the adapter made it.
@@ -122,17 +122,13 @@ export class MockAdapter implements Adapter, AdminAdapter {
    */
   async admin(request: AdminRequest): Promise<AdminResponse> {
     const { method, path, json } = request;
-    if (path.startsWith('/v2/members') && method !== 'GET') {
-      throw new AdminNotSupported(
-        'the mock etcd is a single member: it cannot add, update or remove members (use a real etcd cluster)',
-      );
-    }
-    const wire: WireRequest = { method, key: path, path, params: [], wait: false };
-    if (json !== undefined) wire.json = JSON.stringify(json);
+    const wire = adminWireRequest({ method, path, json });
     const options = { timeout: request.timeout, signal: request.signal, wire };
-    const response = (await this.#send(
-      new Call('admin', options, method === 'GET' ? 'read' : 'write'),
-    )) as WireResponse;
+    const kind = method === 'GET' ? 'read' : 'write';
+    const response = (await this.#send(new Call('admin', options, kind))) as WireResponse;
+    // The store answers a member change 401 without root credentials, else 501: one member only.
+    if (response.status === 501 && path.startsWith('/v2/members'))
+      throw new AdminNotSupported(MOCK_ONE_MEMBER);
     return { ...response, endpoint: this.url };
   }
 
@@ -157,27 +153,19 @@ export class MockAdapter implements Adapter, AdminAdapter {
     return this.#send(new Call(operation, request, kind)) as Promise<EtcdResult>;
   }
 
-  async #core(call: MockCall): Promise<EtcdResult | WireResponse> {
+  #core(call: MockCall): Promise<EtcdResult | WireResponse> {
     call.endpoint = this.url;
     const credentials = this.#credentials;
     const wire = call.request.wire;
     if (wire !== undefined) return this.store.handleAdmin(wire, { credentials });
-    const response = await this.store.handle(wireOf(call), { signal: call, credentials });
-    return decodeResponse(response);
+    const operation = call.operation as 'get';
+    return this.store.call(operation, call.request as GetRequest, { signal: call, credentials }).then(decode);
   }
 }
 
-function wireOf(call: Call): WireRequest {
-  switch (call.operation) {
-    case 'get':
-      return encodeGet(call.request as GetRequest);
-    case 'set':
-      return encodeSet(call.request as SetRequest);
-    case 'append':
-      return encodeAppend(call.request as AppendRequest);
-    default:
-      return encodeDelete(call.request as DeleteRequest);
-  }
+/** The one decoder, on the answer's JSON value (the text etcd would send is never built). */
+function decode(answer: MockAnswer): EtcdResult {
+  return decodeResult(answer.status, answer.headers, answer.json);
 }
 
 /** Checks the `auth` option: `{ username, password }`, both strings (the password is never echoed). */

@@ -54,7 +54,7 @@ describe('error classes', () => {
     expect(new OutcomeUnknown('maybe')).toBeInstanceOf(ConnectionError);
     const invalid = new InvalidResponse(200, 'bad', 'x'.repeat(1000));
     expect(invalid).toBeInstanceOf(HTTPError);
-    expect(invalid.body).toHaveLength(512);
+    expect(invalid.body).toHaveLength(200);
     expect(String(new HTTPError(502, 'HTTP 502 Bad Gateway'))).toBe('HTTPError: HTTP 502 Bad Gateway');
   });
 

@@ -1,3 +1,8 @@
+/**
+ * `@etc/protocol`: what its README documents (results, nodes, errors, the decoder, the encoders,
+ * key rules, the `Adapter` interface, wire types, and the policy layers adapters are built from).
+ * Helpers only adapter implementations need are in `@etc/protocol/internal`.
+ */
 export type {
   Adapter,
   AppendRequest,
@@ -10,12 +15,14 @@ export {
   type AdminAdapter,
   type AdminRequest,
   type AdminResponse,
+  adminWireRequest,
   type ClusterVersion,
   type EndpointHealth,
   type FollowerStats,
   hasAdmin,
   type LeaderStats,
   type Member,
+  type PermissionPatterns,
   type Permissions,
   type Role,
   type SelfStats,
@@ -46,8 +53,22 @@ export {
   AdminNotSupported,
   adminErrorFor,
 } from './admin-errors.js';
-export { decodeNode, decodeResponse, headerValue, parseEtcdTime } from './decode.js';
-export { encodeAppend, encodeDelete, encodeGet, encodeSet, formEncode } from './encode.js';
+export {
+  BODY_EXCERPT_LENGTH,
+  decodeNode,
+  decodeResponse,
+  decodeResult,
+  type ParsedBody,
+  parseBody,
+} from './decode.js';
+export {
+  encodeAppend,
+  encodeDelete,
+  encodeGet,
+  encodeRequest,
+  encodeSet,
+  type KeysOperation,
+} from './encode.js';
 export {
   ClientClosed,
   ClusterMismatch,
@@ -59,8 +80,6 @@ export {
   EtcException,
   EventIndexCleared,
   ExistingPeerAddr,
-  etcdErrorFor,
-  etcdErrorMessages,
   HTTPError,
   IndexNaN,
   IndexOrValueRequired,
@@ -94,7 +113,7 @@ export {
   ValueRequired,
   WatcherCleared,
 } from './errors.js';
-export { describe, isHiddenKey, isWellFormedText, keyPath, normalizeKey } from './keys.js';
+export { isHiddenKey, isWellFormedText, keyPath, normalizeKey } from './keys.js';
 export { Directory, Node, type NodeFields, Value } from './nodes.js';
 export {
   Abortable,
@@ -151,7 +170,6 @@ export {
   Expired,
   Got,
   type ResultFields,
-  resultFor,
   Set,
   SetResult,
   Updated,

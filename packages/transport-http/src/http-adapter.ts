@@ -17,20 +17,16 @@ import {
   diagnostics,
   type EtcdResult,
   EtcException,
-  encodeAppend,
-  encodeDelete,
-  encodeGet,
-  encodeSet,
+  encodeRequest,
   failover,
-  formEncode,
   type GetRequest,
-  headerValue,
   type Layer,
   type Send,
   type SetRequest,
   type WireRequest,
   type WireResponse,
 } from '@etc/protocol';
+import { formEncode, headerValue } from '@etc/protocol/internal';
 import type { Dispatcher } from 'undici';
 import { adminEndpoint, adminWire } from './admin/admin-wire.js';
 import { connectionFailure } from './connection-failure.js';
@@ -253,16 +249,7 @@ export class HttpAdapter implements Adapter, AdminAdapter {
   #wire(call: HttpCall): WireRequest {
     const request = call.request;
     if (request.wire !== undefined) return request.wire;
-    switch (call.operation) {
-      case 'get':
-        return encodeGet(request as GetRequest);
-      case 'set':
-        return encodeSet(request as SetRequest);
-      case 'append':
-        return encodeAppend(request as AppendRequest);
-      default:
-        return encodeDelete(request as DeleteRequest);
-    }
+    return encodeRequest(call.operation, request as GetRequest);
   }
 
   /** The core: one call's attempt on the member the failover layer chose. */

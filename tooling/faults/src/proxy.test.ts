@@ -64,10 +64,12 @@ describe('a proxy that resets connections', () => {
     const key = `${base}/reset-once`;
     const start = await direct.set(key, 'x');
     // A wait's headers come at once and its body stays open: reset it mid-body, once.
+    const before = await watchers();
     const once = client.wait(key, { index: start.etcdIndex + 1, timeout: 10_000 });
-    await sleep(200);
+    // Reset once etcd holds the wait (its headers are on their way). The re-issued wait resumes at
+    // the same index, so the write below reaches it whether it lands before or after the re-issue.
+    await eventually(async () => expect(await watchers()).toBeGreaterThan(before), 5_000);
     proxy.resetAll();
-    await sleep(200);
     const write = await direct.set(key, 'y');
     expect((await once).index).toBe(write.index);
   });
@@ -102,8 +104,10 @@ describe('a proxy that resets connections', () => {
     const key = `${base}/reset-write`;
     await client.get('/').catch(() => undefined);
     proxy.stall();
+    const sent = proxy.received;
     const write = failure(client.set(key, 'maybe'));
-    await sleep(100);
+    // Reset only once the request has left the client: before that, it is not OutcomeUnknown.
+    await eventually(async () => expect(proxy.received).toBeGreaterThan(sent), 5_000);
     proxy.resetAll();
     const error = await write;
     expect(error).toBeInstanceOf(OutcomeUnknown);
