@@ -37,12 +37,29 @@ export function report(error: unknown, style: ReportStyle): CliError {
   }
   if (error instanceof AdminError) return new CliError(ExitCode.badArgs, (error as AdminError).message);
   if (error instanceof HTTPError) {
-    const { message } = error as HTTPError;
-    return new CliError(style === 'admin' ? ExitCode.badArgs : ExitCode.serverError, `Error:  ${message}`);
+    const { message, body, statusCode } = error as HTTPError;
+    // etcd's own refusals outside the keys API carry {"message": ...} (e.g. a member change while
+    // the cluster is not ready: HTTP 500, "etcdserver: unhealthy cluster").
+    const said = etcdMessage(body);
+    if (style === 'admin') return new CliError(ExitCode.badArgs, said ?? `Error:  ${message}`);
+    return new CliError(
+      ExitCode.serverError,
+      `Error:  ${said === undefined ? message : `${statusCode}: ${said}`}`,
+    );
   }
   if (error instanceof EtcException || error instanceof TypeError) {
     return new CliError(ExitCode.badArgs, `Error:  ${(error as Error).message}`);
   }
   const message = error instanceof Error ? error.message : String(error);
   return new CliError(ExitCode.badArgs, `Error:  ${message}`);
+}
+
+/** The `message` of a JSON error body etcd sent, if that is what the body is. */
+function etcdMessage(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown };
+    return typeof parsed.message === 'string' && parsed.message !== '' ? parsed.message : undefined;
+  } catch {
+    return undefined;
+  }
 }
