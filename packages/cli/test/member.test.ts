@@ -26,7 +26,11 @@ const ours = (args: readonly string[]) =>
  */
 async function untilAccepted(args: readonly string[]): Promise<Ran> {
   let ran = await ours(args);
-  for (let attempt = 0; attempt < 40 && ran.code !== 0 && /unhealthy|500|Internal Server Error/i.test(ran.stderr); attempt++) {
+  for (
+    let attempt = 0;
+    attempt < 40 && ran.code !== 0 && /unhealthy|500|Internal Server Error/i.test(ran.stderr);
+    attempt++
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     ran = await ours(args);
   }
