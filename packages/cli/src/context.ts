@@ -17,10 +17,18 @@ export class Context {
   #client: Client | undefined;
   #others: Client[] = [];
 
-  constructor(program: Command, io: Io, signal: AbortSignal) {
+  readonly #onWatch: (() => void) | undefined;
+
+  constructor(program: Command, io: Io, signal: AbortSignal, onWatch?: () => void) {
     this.#program = program;
     this.io = io;
     this.signal = signal;
+    this.#onWatch = onWatch;
+  }
+
+  /** Says that the command now runs until `signal` ends it (`watch`, `exec-watch`, `--forever`). */
+  watching(): void {
+    this.#onWatch?.();
   }
 
   /** The global flags, checked (a `CliError` for a bad one). */

@@ -21,6 +21,8 @@ function version(): string {
 export interface RunOptions {
   /** Aborting it ends `watch`, `exec-watch` and `cluster-health --forever` with status 0 (main.ts: SIGINT). */
   signal?: AbortSignal | undefined;
+  /** Called when a command starts that `signal` ends (a watch): until then an interrupt may simply exit. */
+  onWatch?: (() => void) | undefined;
 }
 
 function program(io: Io): Command {
@@ -81,7 +83,7 @@ function program(io: Io): Command {
 export async function run(argv: readonly string[], io: Io, options: RunOptions = {}): Promise<number> {
   const signal = options.signal ?? new AbortController().signal;
   const root = program(io);
-  const ctx = new Context(root, io, signal);
+  const ctx = new Context(root, io, signal, options.onWatch);
   let failure: unknown;
   // commander awaits the promise an action returns; errors are kept for the report below.
   const action: Runner = (work) =>

@@ -119,6 +119,7 @@ export function addMemberCommands(program: Command, run: Runner): void {
           ctx.print(['cluster may be unhealthy: failed to list members']);
           throw error;
         }
+        if (options.forever) ctx.watching();
         for (;;) {
           let healthy = 0;
           for (const m of members) {

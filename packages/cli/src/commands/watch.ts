@@ -20,6 +20,7 @@ async function watchLoop(
   onEvent: (event: EtcdResult) => Promise<boolean>,
 ): Promise<void> {
   const client = await ctx.client();
+  ctx.watching();
   let index = options.afterIndex ? options.afterIndex + 1 : undefined;
   while (!ctx.signal.aborted) {
     let event: EtcdResult;
