@@ -21,6 +21,11 @@ export interface StartEtcdOptions {
   extraArgs?: readonly string[];
   /** Bound on each member becoming ready, in milliseconds (default 30 000). */
   readyTimeout?: number;
+  /**
+   * Serve the v2 API (default `true`). `false` starts members with `--enable-v2=false`, as etcd
+   * 3.6+ runs (v3 API only); readiness and `leader()` then use the v3 JSON gateway.
+   */
+  v2?: boolean;
 }
 
 /** A running etcd cluster on 127.0.0.1, started by {@link startEtcd}. */
@@ -85,7 +90,7 @@ async function startOnce(binary: string, count: number, options: StartEtcdOption
       const dataDir = mkdtempSync(join(tmpdir(), `etc-${m.name}-`));
       childRegistry().trackDir(dataDir);
       const args = [
-        ...['--name', m.name, '--enable-v2=true'],
+        ...['--name', m.name, `--enable-v2=${options.v2 !== false}`],
         ...['--listen-client-urls', m.clientUrl, '--advertise-client-urls', m.clientUrl],
         ...['--listen-peer-urls', m.peerUrl, '--initial-advertise-peer-urls', m.peerUrl],
         ...['--initial-cluster', initialCluster, '--initial-cluster-state', 'new'],
@@ -94,7 +99,14 @@ async function startOnce(binary: string, count: number, options: StartEtcdOption
         ...['--logger', 'zap', '--log-outputs', 'stderr'],
         ...(options.extraArgs ?? []),
       ];
-      const member = new LocalEtcdMember({ binary, ...m, dataDir, args, readyTimeout });
+      const member = new LocalEtcdMember({
+        binary,
+        ...m,
+        dataDir,
+        args,
+        readyTimeout,
+        v2: options.v2 !== false,
+      });
       members.push(member);
       member.spawn();
     }
