@@ -33,6 +33,10 @@ export interface RangeRequest {
   serializable?: boolean | undefined;
   keysOnly?: boolean | undefined;
   countOnly?: boolean | undefined;
+  /** 0 none, 1 ascending, 2 descending. */
+  sortOrder?: number | undefined;
+  /** 0 key, 1 version, 2 create, 3 mod, 4 value. */
+  sortTarget?: number | undefined;
 }
 
 export interface RangeResponse {
@@ -109,6 +113,8 @@ export interface WatchCreateRequest {
   startRevision?: number | undefined;
   progressNotify?: boolean | undefined;
   prevKv?: boolean | undefined;
+  /** The id the client picks for the watch (etcd 3.4+); 0 lets etcd pick. */
+  watchId?: number | undefined;
 }
 
 export type WatchRequest = { create: WatchCreateRequest } | { cancel: { watchId: number } };
@@ -162,6 +168,8 @@ export function encodeRange(r: RangeRequest): Buffer {
     .bytes(2, r.rangeEnd)
     .uint(3, r.limit ?? 0)
     .uint(4, r.revision ?? 0)
+    .uint(5, r.sortOrder ?? 0)
+    .uint(6, r.sortTarget ?? 0)
     .bool(7, r.serializable)
     .bool(8, r.keysOnly)
     .bool(9, r.countOnly)
@@ -219,6 +227,7 @@ export function encodeWatch(r: WatchRequest): Buffer {
       .uint(3, c.startRevision ?? 0)
       .bool(4, c.progressNotify)
       .bool(6, c.prevKv)
+      .uint(7, c.watchId ?? 0)
       .finish();
     w.message(1, body);
   } else {
@@ -227,8 +236,9 @@ export function encodeWatch(r: WatchRequest): Buffer {
   return w.finish();
 }
 
-export function encodeLeaseGrant(ttl: number): Buffer {
-  return new ProtoWriter().uint(1, ttl).finish();
+/** `LeaseGrantRequest`: the TTL in seconds and the id asked for (0: etcd picks one). */
+export function encodeLeaseGrant(ttl: number, id: bigint): Buffer {
+  return new ProtoWriter().uint(1, ttl).int64(2, id).finish();
 }
 
 /** LeaseRevoke, LeaseKeepAlive: a message with the lease id as field 1. */

@@ -193,9 +193,11 @@ export class ProtoReader {
       case 1:
         this.pos += 8;
         break;
-      case 2:
-        this.pos += this.length();
+      case 2: {
+        const n = this.length(); // read first: it moves pos past the length
+        this.pos += n;
         return;
+      }
       case 5:
         this.pos += 4;
         break;

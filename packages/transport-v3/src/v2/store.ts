@@ -1,0 +1,492 @@
+/**
+ * etcd v2's keys API over v3: each read is one read-only transaction, each write one read-only
+ * transaction that learns the state and one writing transaction that applies the v2 decision if
+ * that state has not changed (one v3 revision per v2 write), retried when it has.
+ */
+import {
+  type AppendRequest,
+  type DeleteRequest,
+  Directory,
+  type EtcdResult,
+  type GetRequest,
+  type Node,
+  resultFor,
+  type SetRequest,
+  Value,
+} from '@etc/protocol';
+import {
+  compareBytes,
+  createdIndexOf,
+  encodeValue,
+  type Layout,
+  leaseIdFor,
+  modifiedIndexOf,
+  type NodeMeta,
+  prefixEnd,
+} from '../layout.js';
+import type { Compare, KeyValue, RequestOp } from '../proto/messages.js';
+import { dirNode, fileNode, removedNode, storedNode, ttlFields } from './nodes.js';
+import {
+  emptyRange,
+  type KvPort,
+  type Level,
+  levelCompares,
+  readSnapshot,
+  type Snapshot,
+  type SnapshotNeeds,
+  unchanged,
+} from './snapshot.js';
+import { compareCause, Ecode, v2Error } from './v2-errors.js';
+
+/** How many times a write re-reads and retries when a concurrent write changed what it read. */
+const MAX_ATTEMPTS = 64;
+
+/** The v2 action a write records in the action record key. */
+export interface ActionRecord {
+  action: string;
+  key: string;
+  /** A refresh: it takes an index but wakes no watcher. */
+  refresh?: true;
+}
+
+/** A planned write: the compares, the operations, and the result once the revision is known. */
+interface Plan {
+  compares: Compare[];
+  ops: RequestOp[];
+  record: ActionRecord;
+  result(revision: number, raftTerm: number): EtcdResult;
+  /** The TTL of a lease to attach (seconds), when the plan puts a node with one. */
+  lease?: { ttl: number; expiresAt: number } | undefined;
+}
+
+function meta(created: number | undefined, kv: KeyValue | undefined): NodeMeta | undefined {
+  return created !== undefined && kv !== undefined && created !== kv.createRevision ? { created } : undefined;
+}
+
+/** The v2 tree stored under one prefix, reached through a `KvPort`. */
+export class V2Store {
+  constructor(
+    private readonly kv: KvPort,
+    readonly layout: Layout,
+  ) {}
+
+  // ---------------------------------------------------------------- reads
+
+  async get(request: GetRequest): Promise<EtcdResult> {
+    const { key: path } = request;
+    const snap = await readSnapshot(
+      this.kv,
+      this.layout,
+      path,
+      { subtree: true, serializable: !request.quorum },
+      request.signal,
+    );
+    const now = Date.now();
+    const target = this.lookup(snap, path);
+    let node: Node;
+    if (target.file) node = fileNode(path, target.file, now);
+    else node = this.listing(path, target.dir, snap.below, request.recursive === true, now);
+    return resultFor({ action: 'get', node, etcdIndex: snap.revision, raftTerm: snap.raftTerm });
+  }
+
+  /** A directory with its children (all levels when recursive), hidden ones left out, in key order. */
+  private listing(
+    path: string,
+    kv: KeyValue | undefined,
+    below: KeyValue[],
+    recursive: boolean,
+    now: number,
+  ) {
+    const children = new Map<string, Array<{ path: string; dir: boolean; kv: KeyValue }>>();
+    for (const each of below) {
+      const tp = this.layout.pathOf(each.key);
+      if (!tp) continue;
+      const at = tp.path.lastIndexOf('/');
+      const parent = at === 0 ? '/' : tp.path.slice(0, at);
+      if (tp.path.slice(at + 1).startsWith('_')) continue;
+      const list = children.get(parent);
+      if (list) list.push({ ...tp, kv: each });
+      else children.set(parent, [{ ...tp, kv: each }]);
+    }
+    const build = (dirPath: string, depth: number): Node[] => {
+      const list = children.get(dirPath) ?? [];
+      list.sort((a, b) => compareBytes(a.path, b.path));
+      return list.map((c) =>
+        c.dir
+          ? dirNode(c.path, c.kv, now, recursive ? build(c.path, depth + 1) : undefined)
+          : fileNode(c.path, c.kv, now),
+      );
+    };
+    const nodes = build(path, 0);
+    if (path === '/' || kv === undefined) return new Directory({ key: '/', nodes });
+    return dirNode(path, kv, now, nodes);
+  }
+
+  /** etcd's lookup: 104 names the file in the way, 100 the first missing path. Returns the target level. */
+  private lookup(snap: Snapshot, path: string): Level {
+    if (path === '/') return { path, file: undefined, dir: undefined };
+    for (const level of snap.levels) {
+      if (level.path !== path && level.file) {
+        // A file where a directory should be: the next step finds no children.
+        throw v2Error(Ecode.NotDir, level.path, snap.revision);
+      }
+      if (!level.file && !level.dir) throw v2Error(Ecode.KeyNotFound, level.path, snap.revision);
+    }
+    return snap.levels[snap.levels.length - 1] as Level;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  set(request: SetRequest): Promise<EtcdResult> {
+    checkSetParams(request);
+    const { key: path, prevValue, prevIndex, prevExist } = request;
+    const dir = request.dir === true;
+    const value = dir ? '' : (request.value ?? '');
+    const ttl = ttlOf(request.ttl);
+    const refresh = request.refresh === true;
+    const signal = request.signal;
+    if (prevExist === true) {
+      if (prevIndex === undefined && prevValue === undefined) {
+        return this.write(path, {}, signal, (s) => this.planUpdate(s, path, value, ttl, refresh));
+      }
+      return this.write(path, {}, signal, (s) =>
+        this.planCompareAndSwap(s, path, prevValue, prevIndex, value, ttl, refresh),
+      );
+    }
+    if (prevExist === false) {
+      return this.write(path, {}, signal, (s) => this.planCreate(s, path, dir, value, ttl, 'create'));
+    }
+    if ((prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
+      return this.write(path, {}, signal, (s) =>
+        this.planCompareAndSwap(s, path, prevValue, prevIndex, value, ttl, refresh),
+      );
+    }
+    return this.write(path, {}, signal, (s) => this.planSet(s, path, dir, value, ttl, refresh));
+  }
+
+  append(request: AppendRequest): Promise<EtcdResult> {
+    const dir = request.dir === true;
+    const value = dir ? '' : (request.value ?? '');
+    const ttl = ttlOf(request.ttl);
+    return this.write(request.key, { append: true }, request.signal, (s) => {
+      // Named after the revision this write will get when nothing else writes meanwhile (the
+      // action record compare makes any concurrent v2 write retry this one), and after every
+      // in-order name already in the directory.
+      const index = Math.max(s.revision + 1, s.lastInOrder + 1);
+      const name = String(index).padStart(20, '0');
+      const child = request.key === '/' ? `/${name}` : `${request.key}/${name}`;
+      const plan = this.planCreate(s, child, dir, value, ttl, 'create', true);
+      plan.compares.push(unchanged(this.layout.eventKey, s.event));
+      return plan;
+    });
+  }
+
+  delete(request: DeleteRequest): Promise<EtcdResult> {
+    const { key: path, prevValue, prevIndex } = request;
+    if (prevValue === '') throw v2Error(Ecode.PrevValueRequired, '"prevValue" cannot be empty', 0);
+    if ((prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
+      return this.write(path, {}, request.signal, (s) =>
+        this.planCompareAndDelete(s, path, prevValue, prevIndex),
+      );
+    }
+    return this.write(path, { children: true }, request.signal, (s) =>
+      this.planDelete(s, path, request.dir === true, request.recursive === true),
+    );
+  }
+
+  /** Reads, plans, grants a lease if needed, and commits; retries when the state moved. */
+  private async write(
+    path: string,
+    needs: SnapshotNeeds,
+    signal: AbortSignal | undefined,
+    plan: (snap: Snapshot) => Plan,
+  ): Promise<EtcdResult> {
+    let lease: { id: bigint; expiresAt: number } | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const snap = await readSnapshot(this.kv, this.layout, path === '/' ? '/' : path, needs, signal);
+      const p = plan(snap);
+      let leaseId = 0n;
+      if (p.lease) {
+        if (!lease || lease.expiresAt !== p.lease.expiresAt) {
+          const id = leaseIdFor(p.lease.expiresAt);
+          await this.kv.leaseGrant(Math.max(1, p.lease.ttl), id, signal);
+          lease = { id, expiresAt: p.lease.expiresAt };
+        }
+        leaseId = lease.id;
+      }
+      // The node is the plan's last operation; only it is bound to the lease (not the parents).
+      const ops = [...p.ops];
+      const last = ops[ops.length - 1];
+      if (leaseId !== 0n && last && 'put' in last)
+        ops[ops.length - 1] = { put: { ...last.put, lease: leaseId } };
+      ops.push({ put: { key: this.layout.eventKey, value: JSON.stringify(p.record) } });
+      const answer = await this.kv.txn({ compare: p.compares, success: ops, failure: [] }, 'write', signal);
+      if (answer.succeeded) return p.result(answer.header.revision, answer.header.raftTerm);
+      if (attempt >= MAX_ATTEMPTS) {
+        throw v2Error(
+          300,
+          `gave up after ${attempt} attempts: concurrent writes kept changing ${path}`,
+          snap.revision,
+        );
+      }
+    }
+  }
+
+  /**
+   * etcd's `ensureDir` for the parents of `path`: a file in the way is 104; missing directories are
+   * created (puts returned). Returns the compares of every level and the puts.
+   */
+  private ensureParents(snap: Snapshot): { compares: Compare[]; ops: RequestOp[] } {
+    const ops: RequestOp[] = [];
+    const parents = snap.levels.slice(0, -1);
+    for (const level of parents) {
+      if (level.file) throw v2Error(Ecode.NotDir, level.path, snap.revision);
+      if (!level.dir) ops.push({ put: { key: this.layout.dirKey(level.path), value: '' } });
+    }
+    return { compares: levelCompares(this.layout, snap.levels), ops };
+  }
+
+  private result(
+    action: string,
+    node: Node,
+    prevNode: Node | undefined,
+    revision: number,
+    raftTerm: number,
+  ): EtcdResult {
+    return resultFor({ action, node, prevNode, etcdIndex: revision, raftTerm });
+  }
+
+  private newNode(
+    path: string,
+    dir: boolean,
+    value: string,
+    revision: number,
+    created: number,
+    ttl: { expiresAt: number } | undefined,
+  ): Node {
+    const fields = {
+      key: path,
+      modifiedIndex: revision,
+      createdIndex: created,
+      ...ttlFields(ttl?.expiresAt, Date.now()),
+    };
+    return dir ? new Directory(fields) : new Value({ ...fields, value });
+  }
+
+  private planCreate(
+    snap: Snapshot,
+    path: string,
+    dir: boolean,
+    value: string,
+    ttl: Ttl | undefined,
+    action: string,
+    inOrder = false,
+  ): Plan {
+    if (path === '/') throw v2Error(Ecode.RootROnly, '/', snap.revision);
+    const levels = inOrder ? [...snap.levels, { path, file: undefined, dir: undefined }] : snap.levels;
+    const { compares, ops } = this.ensureParents({ ...snap, levels });
+    const target = levels[levels.length - 1] as Level;
+    if (target.file || target.dir) throw v2Error(Ecode.NodeExist, path, snap.revision);
+    if (inOrder) {
+      compares.push(
+        unchanged(this.layout.fileKey(path), undefined),
+        unchanged(this.layout.dirKey(path), undefined),
+      );
+    }
+    ops.push({
+      put: dir ? { key: this.layout.dirKey(path), value: '' } : { key: this.layout.fileKey(path), value },
+    });
+    return {
+      compares,
+      ops,
+      lease: ttl,
+      record: { action, key: path },
+      result: (rev, term) =>
+        this.result(action, this.newNode(path, dir, value, rev, rev, ttl), undefined, rev, term),
+    };
+  }
+
+  private planSet(
+    snap: Snapshot,
+    path: string,
+    dir: boolean,
+    value: string,
+    ttl: Ttl | undefined,
+    refresh: boolean,
+  ) {
+    // etcd's set looks the key up first: any error but "not found" (and that one too on a refresh) stands.
+    if (path !== '/') {
+      try {
+        this.lookup(snap, path);
+      } catch (error) {
+        if (refresh || (error as { errorCode?: number }).errorCode !== Ecode.KeyNotFound) throw error;
+      }
+    }
+    if (path === '/') throw v2Error(Ecode.RootROnly, '/', snap.revision);
+    const { compares, ops } = this.ensureParents(snap);
+    const target = snap.levels[snap.levels.length - 1] as Level;
+    if (target.dir) throw v2Error(Ecode.NotFile, path, snap.revision);
+    const prev = target.file;
+    const now = Date.now();
+    const prevNode = prev ? fileNode(path, prev, now) : undefined;
+    const newValue = refresh && prevNode instanceof Value ? prevNode.value : value;
+    if (dir) {
+      if (prev) ops.push({ deleteRange: { key: this.layout.fileKey(path) } });
+      ops.push({ put: { key: this.layout.dirKey(path), value: '' } });
+    } else {
+      // A set replaces the node: its createdIndex is this write's revision.
+      ops.push({
+        put: {
+          key: this.layout.fileKey(path),
+          value: encodeValue(newValue, prev ? { created: 0 } : undefined),
+        },
+      });
+    }
+    return {
+      compares,
+      ops,
+      lease: ttl,
+      record: refresh ? { action: 'set', key: path, refresh: true as const } : { action: 'set', key: path },
+      result: (rev: number, term: number) =>
+        this.result('set', this.newNode(path, dir, newValue, rev, rev, ttl), prevNode, rev, term),
+    } satisfies Plan;
+  }
+
+  private planUpdate(
+    snap: Snapshot,
+    path: string,
+    value: string,
+    ttl: Ttl | undefined,
+    refresh: boolean,
+  ): Plan {
+    if (path === '/') throw v2Error(Ecode.RootROnly, '/', snap.revision);
+    const target = this.lookup(snap, path);
+    const isDir = target.dir !== undefined;
+    if (isDir && value.length !== 0) throw v2Error(Ecode.NotFile, path, snap.revision);
+    const now = Date.now();
+    const kv = (target.file ?? target.dir) as KeyValue;
+    const prevNode = storedNode(path, isDir, kv, now);
+    const created = createdIndexOf(kv);
+    const newValue = refresh && prevNode instanceof Value ? prevNode.value : value;
+    const compares = levelCompares(this.layout, snap.levels);
+    let put: RequestOp;
+    if (isDir) {
+      // etcd keeps a directory's modifiedIndex on an update (its answer shows the new one).
+      const m: NodeMeta = { ...meta(created, kv), modified: modifiedIndexOf(kv) };
+      put = { put: { key: this.layout.dirKey(path), value: encodeValue('', m) } };
+    } else {
+      put = { put: { key: this.layout.fileKey(path), value: encodeValue(newValue, meta(created, kv)) } };
+    }
+    return {
+      compares,
+      ops: [put],
+      lease: ttl,
+      record: refresh ? { action: 'update', key: path, refresh: true } : { action: 'update', key: path },
+      result: (rev, term) =>
+        this.result('update', this.newNode(path, isDir, newValue, rev, created, ttl), prevNode, rev, term),
+    };
+  }
+
+  private planCompareAndSwap(
+    snap: Snapshot,
+    path: string,
+    prevValue: string | undefined,
+    prevIndex: number | undefined,
+    value: string,
+    ttl: Ttl | undefined,
+    refresh: boolean,
+  ): Plan {
+    if (path === '/') throw v2Error(Ecode.RootROnly, '/', snap.revision);
+    const target = this.lookup(snap, path);
+    if (target.dir) throw v2Error(Ecode.NotFile, path, snap.revision);
+    const kv = target.file as KeyValue;
+    const now = Date.now();
+    const prevNode = fileNode(path, kv, now);
+    const cause = compareCause(prevValue, prevIndex, prevNode.value, kv.modRevision);
+    if (cause !== undefined) throw v2Error(Ecode.TestFailed, cause, snap.revision);
+    const created = createdIndexOf(kv);
+    const newValue = refresh ? prevNode.value : value;
+    return {
+      compares: levelCompares(this.layout, snap.levels),
+      ops: [{ put: { key: this.layout.fileKey(path), value: encodeValue(newValue, meta(created, kv)) } }],
+      lease: ttl,
+      record: refresh
+        ? { action: 'compareAndSwap', key: path, refresh: true }
+        : { action: 'compareAndSwap', key: path },
+      result: (rev, term) =>
+        this.result(
+          'compareAndSwap',
+          this.newNode(path, false, newValue, rev, created, ttl),
+          prevNode,
+          rev,
+          term,
+        ),
+    };
+  }
+
+  private planDelete(snap: Snapshot, path: string, dirFlag: boolean, recursive: boolean): Plan {
+    if (path === '/') throw v2Error(Ecode.RootROnly, '/', snap.revision);
+    const target = this.lookup(snap, path);
+    const isDir = target.dir !== undefined;
+    if (isDir && !dirFlag && !recursive) throw v2Error(Ecode.NotFile, path, snap.revision);
+    if (isDir && snap.below.length > 0 && !recursive) throw v2Error(Ecode.DirNotEmpty, path, snap.revision);
+    const kv = (target.file ?? target.dir) as KeyValue;
+    const prevNode = storedNode(path, isDir, kv, Date.now());
+    const compares = levelCompares(this.layout, snap.levels);
+    const dirKey = this.layout.dirKey(path);
+    let op: RequestOp;
+    if (isDir) {
+      if (!recursive) compares.push(emptyRange(`${dirKey}\0`, prefixEnd(dirKey)));
+      op = { deleteRange: { key: dirKey, rangeEnd: prefixEnd(dirKey) } };
+    } else {
+      op = { deleteRange: { key: this.layout.fileKey(path) } };
+    }
+    return {
+      compares,
+      ops: [op],
+      record: { action: 'delete', key: path },
+      result: (rev, term) => this.result('delete', removedNode(path, isDir, kv, rev), prevNode, rev, term),
+    };
+  }
+
+  private planCompareAndDelete(
+    snap: Snapshot,
+    path: string,
+    prevValue: string | undefined,
+    prevIndex: number | undefined,
+  ): Plan {
+    const target = this.lookup(snap, path);
+    // etcd trims its `/1` prefix from the cause, so the root's cause is empty.
+    if (path === '/' || target.dir)
+      throw v2Error(Ecode.NotFile, path === '/' ? undefined : path, snap.revision);
+    const kv = target.file as KeyValue;
+    const prevNode = fileNode(path, kv, Date.now());
+    const cause = compareCause(prevValue, prevIndex, prevNode.value, kv.modRevision);
+    if (cause !== undefined) throw v2Error(Ecode.TestFailed, cause, snap.revision);
+    return {
+      compares: levelCompares(this.layout, snap.levels),
+      ops: [{ deleteRange: { key: this.layout.fileKey(path) } }],
+      record: { action: 'compareAndDelete', key: path },
+      result: (rev, term) =>
+        this.result('compareAndDelete', removedNode(path, false, kv, rev), prevNode, rev, term),
+    };
+  }
+}
+
+/** A TTL: seconds as given and the expiration time it sets (ms since the epoch). */
+type Ttl = { ttl: number; expiresAt: number };
+
+function ttlOf(ttl: number | undefined): Ttl | undefined {
+  if (ttl === undefined) return undefined;
+  return { ttl, expiresAt: Date.now() + ttl * 1000 };
+}
+
+/** The parameter checks etcd's v2 HTTP layer makes before the store sees a PUT. */
+function checkSetParams(request: SetRequest): void {
+  if (request.prevValue === '') throw v2Error(Ecode.PrevValueRequired, '"prevValue" cannot be empty', 0);
+  if (request.refresh) {
+    if ((request.value ?? '') !== '')
+      throw v2Error(Ecode.RefreshValue, 'A value was provided on a refresh', 0);
+    if (request.ttl === undefined) throw v2Error(Ecode.RefreshTTLRequired, 'No TTL value set', 0);
+  }
+}
