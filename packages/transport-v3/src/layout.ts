@@ -75,6 +75,11 @@ export interface NodeMeta {
   created?: number;
   /** A directory's v2 `modifiedIndex` when it differs from mod_revision (a TTL update keeps it). */
   modified?: number;
+  /**
+   * 1 when the node's lease is its directory's (a node inside a directory with a TTL is bound to
+   * that lease so it goes with the directory); the node itself then has no TTL.
+   */
+  inherit?: 1;
 }
 
 /**
@@ -106,6 +111,13 @@ export function createdIndexOf(kv: KeyValue): number {
   const { meta } = decodeValue(kv.value);
   if (meta?.created === 0) return kv.modRevision;
   return meta?.created ?? kv.createRevision;
+}
+
+/** The expiration time of a node's own TTL (ms since the epoch), or `undefined`. */
+export function expirationOf(kv: KeyValue): number | undefined {
+  if (kv.lease === 0n) return undefined;
+  if (decodeValue(kv.value).meta?.inherit) return undefined;
+  return expirationOfLease(kv.lease);
 }
 
 /** The v2 `modifiedIndex` of a stored node. */

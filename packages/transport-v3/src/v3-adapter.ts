@@ -17,7 +17,7 @@ import { Layout } from './layout.js';
 import { Member } from './member.js';
 import { resolveV3Options, type V3AdapterOptions } from './options.js';
 import type { KvPort } from './v2/snapshot.js';
-import { V2Store } from './v2/store.js';
+import { checkIndex, V2Store } from './v2/store.js';
 import { WatchHub } from './watch-hub.js';
 
 export class V3Adapter implements Adapter {
@@ -49,7 +49,12 @@ export class V3Adapter implements Adapter {
   }
 
   get(request: GetRequest): Promise<EtcdResult> {
-    if (request.wait) return this.policy.run(request, true, (signal) => this.watches.wait(request, signal));
+    if (request.wait) {
+      return this.policy.run(request, true, async (signal) => {
+        checkIndex('waitIndex', request.waitIndex);
+        return this.watches.wait(request, signal);
+      });
+    }
     return this.policy.run(request, false, (signal) => this.store.get({ ...request, signal }));
   }
 

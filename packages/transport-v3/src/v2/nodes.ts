@@ -1,6 +1,6 @@
 /** Builds the v2 nodes of `@etc/protocol` from stored v3 key-values (see `../layout.ts`). */
 import { Directory, Node, Value } from '@etc/protocol';
-import { createdIndexOf, decodeValue, expirationOfLease, modifiedIndexOf } from '../layout.js';
+import { createdIndexOf, decodeValue, expirationOf, modifiedIndexOf } from '../layout.js';
 import type { KeyValue } from '../proto/messages.js';
 
 /** `ttl` and `expiration` of a node whose expiration is `expiresAt` (ms), as etcd computes them at `now`. */
@@ -21,7 +21,7 @@ export function fileNode(path: string, kv: KeyValue, now: number): Value {
     value: decodeValue(kv.value).value,
     modifiedIndex: kv.modRevision,
     createdIndex: createdIndexOf(kv),
-    ...ttlFields(expirationOfLease(kv.lease), now),
+    ...ttlFields(expirationOf(kv), now),
   });
 }
 
@@ -31,7 +31,7 @@ export function dirNode(path: string, kv: KeyValue, now: number, nodes?: Node[])
     key: path,
     modifiedIndex: modifiedIndexOf(kv),
     createdIndex: createdIndexOf(kv),
-    ...ttlFields(expirationOfLease(kv.lease), now),
+    ...ttlFields(expirationOf(kv), now),
     nodes,
   });
 }

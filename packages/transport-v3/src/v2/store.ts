@@ -63,6 +63,29 @@ function meta(created: number | undefined, kv: KeyValue | undefined): NodeMeta |
   return created !== undefined && kv !== undefined && created !== kv.createRevision ? { created } : undefined;
 }
 
+/**
+ * The lease of the deepest directory above the target that has one: nodes made or rewritten
+ * without a TTL of their own are bound to it, so they go when that directory expires.
+ */
+function inheritedLease(snap: Snapshot): bigint {
+  let lease = 0n;
+  for (const level of snap.levels.slice(0, -1))
+    if (level.dir && level.dir.lease !== 0n) lease = level.dir.lease;
+  return lease;
+}
+
+/** A node put, bound to the inherited lease (and marked so) when it has no TTL of its own. */
+function nodePut(
+  key: string,
+  value: string,
+  m: NodeMeta | undefined,
+  ownTtl: boolean,
+  inherited: bigint,
+): RequestOp {
+  if (ownTtl || inherited === 0n) return { put: { key, value: encodeValue(value, m) } };
+  return { put: { key, value: encodeValue(value, { ...m, inherit: 1 }), lease: inherited } };
+}
+
 /** The v2 tree stored under one prefix, reached through a `KvPort`. */
 export class V2Store {
   constructor(
@@ -165,6 +188,7 @@ export class V2Store {
   }
 
   append(request: AppendRequest): Promise<EtcdResult> {
+    checkTtl(request.ttl);
     const dir = request.dir === true;
     const value = dir ? '' : (request.value ?? '');
     const ttl = ttlOf(request.ttl);
@@ -183,6 +207,7 @@ export class V2Store {
 
   delete(request: DeleteRequest): Promise<EtcdResult> {
     const { key: path, prevValue, prevIndex } = request;
+    checkIndex('prevIndex', prevIndex);
     if (prevValue === '') throw v2Error(Ecode.PrevValueRequired, '"prevValue" cannot be empty', 0);
     if ((prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
       return this.write(path, {}, request.signal, (s) =>
@@ -239,9 +264,14 @@ export class V2Store {
   private ensureParents(snap: Snapshot): { compares: Compare[]; ops: RequestOp[] } {
     const ops: RequestOp[] = [];
     const parents = snap.levels.slice(0, -1);
+    let lease = 0n;
     for (const level of parents) {
       if (level.file) throw v2Error(Ecode.NotDir, level.path, snap.revision);
-      if (!level.dir) ops.push({ put: { key: this.layout.dirKey(level.path), value: '' } });
+      if (level.dir) {
+        if (level.dir.lease !== 0n) lease = level.dir.lease;
+      } else {
+        ops.push(nodePut(this.layout.dirKey(level.path), '', undefined, false, lease));
+      }
     }
     return { compares: levelCompares(this.layout, snap.levels), ops };
   }
@@ -293,9 +323,12 @@ export class V2Store {
         unchanged(this.layout.dirKey(path), undefined),
       );
     }
-    ops.push({
-      put: dir ? { key: this.layout.dirKey(path), value: '' } : { key: this.layout.fileKey(path), value },
-    });
+    const inherited = inheritedLease({ ...snap, levels });
+    ops.push(
+      dir
+        ? nodePut(this.layout.dirKey(path), '', undefined, ttl !== undefined, inherited)
+        : nodePut(this.layout.fileKey(path), value, undefined, ttl !== undefined, inherited),
+    );
     return {
       compares,
       ops,
@@ -330,17 +363,14 @@ export class V2Store {
     const now = Date.now();
     const prevNode = prev ? fileNode(path, prev, now) : undefined;
     const newValue = refresh && prevNode instanceof Value ? prevNode.value : value;
+    const inherited = inheritedLease(snap);
     if (dir) {
       if (prev) ops.push({ deleteRange: { key: this.layout.fileKey(path) } });
-      ops.push({ put: { key: this.layout.dirKey(path), value: '' } });
+      ops.push(nodePut(this.layout.dirKey(path), '', undefined, ttl !== undefined, inherited));
     } else {
       // A set replaces the node: its createdIndex is this write's revision.
-      ops.push({
-        put: {
-          key: this.layout.fileKey(path),
-          value: encodeValue(newValue, prev ? { created: 0 } : undefined),
-        },
-      });
+      const m = prev ? { created: 0 } : undefined;
+      ops.push(nodePut(this.layout.fileKey(path), newValue, m, ttl !== undefined, inherited));
     }
     return {
       compares,
@@ -369,13 +399,14 @@ export class V2Store {
     const created = createdIndexOf(kv);
     const newValue = refresh && prevNode instanceof Value ? prevNode.value : value;
     const compares = levelCompares(this.layout, snap.levels);
+    const inherited = inheritedLease(snap);
     let put: RequestOp;
     if (isDir) {
       // etcd keeps a directory's modifiedIndex on an update (its answer shows the new one).
       const m: NodeMeta = { ...meta(created, kv), modified: modifiedIndexOf(kv) };
-      put = { put: { key: this.layout.dirKey(path), value: encodeValue('', m) } };
+      put = nodePut(this.layout.dirKey(path), '', m, ttl !== undefined, inherited);
     } else {
-      put = { put: { key: this.layout.fileKey(path), value: encodeValue(newValue, meta(created, kv)) } };
+      put = nodePut(this.layout.fileKey(path), newValue, meta(created, kv), ttl !== undefined, inherited);
     }
     return {
       compares,
@@ -408,7 +439,15 @@ export class V2Store {
     const newValue = refresh ? prevNode.value : value;
     return {
       compares: levelCompares(this.layout, snap.levels),
-      ops: [{ put: { key: this.layout.fileKey(path), value: encodeValue(newValue, meta(created, kv)) } }],
+      ops: [
+        nodePut(
+          this.layout.fileKey(path),
+          newValue,
+          meta(created, kv),
+          ttl !== undefined,
+          inheritedLease(snap),
+        ),
+      ],
       lease: ttl,
       record: refresh
         ? { action: 'compareAndSwap', key: path, refresh: true }
@@ -481,9 +520,25 @@ function ttlOf(ttl: number | undefined): Ttl | undefined {
   return { ttl, expiresAt: Date.now() + ttl * 1000 };
 }
 
+/** A `ttl` etcd accepts (a uint64 in the form), else 202 as etcd answers it. */
+export function checkTtl(ttl: unknown): void {
+  if (ttl !== undefined && !(Number.isSafeInteger(ttl) && (ttl as number) >= 0)) {
+    throw v2Error(Ecode.TTLNaN, 'invalid value for "ttl"', 0);
+  }
+}
+
+/** An index etcd accepts (a uint64 in the form), else 203 as etcd answers it. */
+export function checkIndex(name: string, index: unknown): void {
+  if (index !== undefined && !(Number.isSafeInteger(index) && (index as number) >= 0)) {
+    throw v2Error(Ecode.IndexNaN, `invalid value for "${name}"`, 0);
+  }
+}
+
 /** The parameter checks etcd's v2 HTTP layer makes before the store sees a PUT. */
 function checkSetParams(request: SetRequest): void {
+  checkIndex('prevIndex', request.prevIndex);
   if (request.prevValue === '') throw v2Error(Ecode.PrevValueRequired, '"prevValue" cannot be empty', 0);
+  checkTtl(request.ttl);
   if (request.refresh) {
     if ((request.value ?? '') !== '')
       throw v2Error(Ecode.RefreshValue, 'A value was provided on a refresh', 0);

@@ -11,6 +11,8 @@ export const Ecode = {
   RootROnly: 107,
   DirNotEmpty: 108,
   PrevValueRequired: 201,
+  TTLNaN: 202,
+  IndexNaN: 203,
   RefreshValue: 211,
   RefreshTTLRequired: 212,
   EventIndexCleared: 401,
