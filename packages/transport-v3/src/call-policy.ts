@@ -17,12 +17,16 @@ export class CallPolicy {
   private current = 0;
   private token: Promise<string> | undefined;
   private readonly closer = new AbortController();
+  /** Kept in a private field so that inspection never shows the password. */
+  readonly #auth: { username: string; password: string } | undefined;
 
   constructor(
     readonly members: readonly Member[],
     private readonly defaultTimeout: number,
-    private readonly auth: { username: string; password: string } | undefined,
-  ) {}
+    auth: { username: string; password: string } | undefined,
+  ) {
+    this.#auth = auth;
+  }
 
   get closed(): boolean {
     return this.closer.signal.aborted;
@@ -99,7 +103,7 @@ export class CallPolicy {
     signal: AbortSignal | undefined,
     fn: (member: Member, ctx: CallContext) => Promise<T>,
   ): Promise<T> {
-    if (!this.auth) return fn(member, { signal });
+    if (!this.#auth) return fn(member, { signal });
     const token = await this.tokenFrom(member, signal);
     try {
       return await fn(member, { signal, token });
@@ -114,7 +118,7 @@ export class CallPolicy {
 
   /** The current token, authenticating (once for all concurrent calls) when there is none. */
   tokenFrom(member: Member, signal: AbortSignal | undefined): Promise<string> {
-    const auth = this.auth as { username: string; password: string };
+    const auth = this.#auth as { username: string; password: string };
     if (!this.token) {
       const pending = member.authenticate(auth.username, auth.password, { signal });
       this.token = pending;
@@ -127,7 +131,7 @@ export class CallPolicy {
 
   /** The token to open a stream with, or `undefined` without auth. */
   async tokenForStreams(member: Member, signal: AbortSignal | undefined): Promise<string | undefined> {
-    return this.auth ? this.tokenFrom(member, signal) : undefined;
+    return this.#auth ? this.tokenFrom(member, signal) : undefined;
   }
 
   /** Ends every pending call and refuses new ones. */

@@ -51,6 +51,8 @@ function statusOf(headers: IncomingHttpHeaders): GrpcStatusError | undefined | n
 const refusedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 interface Call {
+  /** The error the stream reported, if any (its `cause` may be the session's). */
+  error?: Error;
   stream: ClientHttp2Stream;
   session: ClientHttp2Session;
   /** The session had not completed its handshake when the call was made. */
@@ -66,17 +68,22 @@ export class GrpcConnection {
   /** The error that broke each session, for the message of the calls it took down. */
   private readonly sessionErrors = new WeakMap<ClientHttp2Session, Error>();
 
+  /** Kept in a private field so that inspection never shows a private key. */
+  readonly #tls: GrpcTlsOptions | undefined;
+
   constructor(
     /** The member's URL, `http://host:port` or `https://host:port`. */
     readonly url: string,
-    private readonly tls: GrpcTlsOptions | undefined,
-  ) {}
+    tls: GrpcTlsOptions | undefined,
+  ) {
+    this.#tls = tls;
+  }
 
   private open(): ClientHttp2Session {
     if (this.closed) throw new GrpcTransportError('the connection is closed', false, false);
     const existing = this.session;
     if (existing && !existing.closed && !existing.destroyed) return existing;
-    const options: SecureClientSessionOptions = { ...(this.tls ?? {}) };
+    const options: SecureClientSessionOptions = { ...(this.#tls ?? {}) };
     const session = connect(this.url, options);
     this.session = session;
     session.once('connect', () => this.connectedSessions.add(session));
@@ -171,8 +178,9 @@ export class GrpcConnection {
       stream.on('trailers', (trailers) => {
         status = statusOf(trailers);
       });
-      stream.on('error', () => {
+      stream.on('error', (error: Error) => {
         // Reported by 'close' below, with what is known then.
+        call.error = error;
       });
       stream.on('close', () => {
         if (settled) return;
@@ -239,7 +247,9 @@ export class GrpcConnection {
     stream.on('trailers', (trailers) => {
       status = statusOf(trailers);
     });
-    stream.on('error', () => {});
+    stream.on('error', (error: Error) => {
+      call.error = error;
+    });
     stream.on('close', () => {
       if (status instanceof GrpcStatusError) end(status);
       else if (status === undefined) end(undefined);
@@ -257,8 +267,10 @@ export class GrpcConnection {
   }
 
   /** Describes a call that ended without a gRPC status. */
-  private brokenCall({ stream, session, fresh }: Call, why: string | undefined): GrpcTransportError {
-    const sessionError = this.sessionErrors.get(session);
+  private brokenCall(call: Call, why: string | undefined): GrpcTransportError {
+    const { stream, session, fresh } = call;
+    const sessionError =
+      this.sessionErrors.get(session) ?? (call.error?.cause instanceof Error ? call.error.cause : call.error);
     const code = (sessionError as NodeJS.ErrnoException | undefined)?.code;
     const refused = code !== undefined && refusedCodes.has(code);
     // A stream on a session whose handshake never completed was never sent.
