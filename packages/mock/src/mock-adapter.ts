@@ -2,10 +2,13 @@
 import {
   type Adapter,
   type AppendRequest,
+  Call,
+  type CallKind,
   type CallOptions,
-  ConnectionError,
-  ConnectionRefused,
+  Closing,
+  compose,
   type DeleteRequest,
+  deadline,
   decodeResponse,
   type EtcdResult,
   encodeAppend,
@@ -13,8 +16,9 @@ import {
   encodeGet,
   encodeSet,
   type GetRequest,
+  type Layer,
+  type Send,
   type SetRequest,
-  TimedOut,
   type WireRequest,
 } from '@etc/protocol';
 import { MockStore } from './mock-store.js';
@@ -26,79 +30,90 @@ export interface MockAdapterOptions {
   store?: MockStore | undefined;
   /** Keys written to the store when the adapter is made. */
   seed?: SeedTree | undefined;
+  /**
+   * Default timeout of calls that are not waits, in milliseconds, when a call gives none (as
+   * `etcd()`'s `timeout`). Default: none, since the mock answers at once.
+   */
+  timeout?: number | undefined;
+  /** Layers of your own (fault injection, a key namespace), applied inside the deadline. */
+  layers?: readonly Layer[] | undefined;
 }
 
 /**
  * An adapter that speaks the wire format to an in-memory `MockStore`: each call is encoded with
- * the protocol's encoders, answered by `store.handle`, and decoded by the one `decodeResponse`.
- * Every call honours `timeout` (milliseconds; rejects with `TimedOut`) and `signal` (rejects with
- * its reason). `close()` rejects this adapter's pending waits with `ConnectionError`; it closes
- * the store only when the adapter made it.
+ * the protocol's encoders, answered by the store, and decoded by the one `decodeResponse`. Calls
+ * pass through the same shared layers as over HTTP (close, deadline and abort, your own), so
+ * `timeout`, `signal` and `close()` behave as they do there. `close()` closes the store only when
+ * the adapter made it.
  */
 export class MockAdapter implements Adapter {
   /** The store this adapter talks to. */
   readonly store: MockStore;
   /** `mock://<cluster id of the store>`. */
   readonly url: string;
+  /** The layers calls pass through, outermost first. */
+  readonly layers: readonly Layer[];
   readonly #ownsStore: boolean;
-  readonly #pending = new Set<AbortController>();
-  #closed = false;
+  readonly #closing: Closing;
+  readonly #send: Send;
 
   constructor(options: MockAdapterOptions = {}) {
     this.#ownsStore = options.store === undefined;
     this.store = options.store ?? new MockStore();
     this.url = `mock://${this.store.clusterId}`;
     if (options.seed) this.store.seed(options.seed);
+    this.#closing = new Closing(() => this.url);
+    this.layers = Object.freeze([
+      this.#closing,
+      deadline({ timeout: options.timeout ?? Number.POSITIVE_INFINITY }),
+      ...(options.layers ?? []),
+    ]);
+    this.#send = compose((call) => this.#core(call), this.layers);
   }
 
   get(request: GetRequest): Promise<EtcdResult> {
-    return this.#call(encodeGet(request), request);
+    return this.#call('get', request, request.wait ? 'wait' : 'read');
   }
 
   set(request: SetRequest): Promise<EtcdResult> {
-    return this.#call(encodeSet(request), request);
+    return this.#call('set', request, 'write');
   }
 
   append(request: AppendRequest): Promise<EtcdResult> {
-    return this.#call(encodeAppend(request), request);
+    return this.#call('append', request, 'write');
   }
 
   delete(request: DeleteRequest): Promise<EtcdResult> {
-    return this.#call(encodeDelete(request), request);
+    return this.#call('delete', request, 'write');
   }
 
-  /** Rejects pending calls, and closes the store if this adapter made it. Idempotent. */
+  /** Cuts off pending calls (`ClientClosed`), and closes the store if this adapter made it. Idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const reason = new ConnectionError('the mock adapter was closed', { endpoint: this.url });
-    for (const controller of [...this.#pending]) controller.abort(reason);
-    this.#pending.clear();
+    if (this.#closing.closed) return;
+    this.#closing.close();
     if (this.#ownsStore) this.store.close();
   }
 
-  async #call(wire: WireRequest, options: CallOptions): Promise<EtcdResult> {
-    const { signal, timeout } = options;
-    if (signal?.aborted) throw signal.reason;
-    if (this.#closed) throw new ConnectionRefused('the mock adapter is closed', { endpoint: this.url });
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      timeout === undefined
-        ? undefined
-        : setTimeout(() => {
-            const error = new TimedOut(`timed out after ${timeout} ms`, { endpoint: this.url, timeout });
-            controller.abort(error);
-          }, timeout);
-    this.#pending.add(controller);
-    try {
-      const response = await this.store.handle(wire, { signal: controller.signal });
-      return decodeResponse(response);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      this.#pending.delete(controller);
-    }
+  #call(operation: string, request: CallOptions, kind: CallKind): Promise<EtcdResult> {
+    return this.#send(new Call(operation, request, kind)) as Promise<EtcdResult>;
+  }
+
+  async #core(call: Call): Promise<EtcdResult> {
+    call.endpoint = this.url;
+    const response = await this.store.handle(wireOf(call), { signal: call });
+    return decodeResponse(response);
+  }
+}
+
+function wireOf(call: Call): WireRequest {
+  switch (call.operation) {
+    case 'get':
+      return encodeGet(call.request as GetRequest);
+    case 'set':
+      return encodeSet(call.request as SetRequest);
+    case 'append':
+      return encodeAppend(call.request as AppendRequest);
+    default:
+      return encodeDelete(call.request as DeleteRequest);
   }
 }

@@ -1,5 +1,6 @@
 /** `MockStore`: an in-memory etcd v2 member that answers wire requests as etcd 3.4 does. */
 import {
+  type AbortLike,
   ConnectionError,
   ConnectionRefused,
   normalizeKey,
@@ -26,7 +27,7 @@ export interface MockStoreOptions {
 /** Options of `MockStore.handle`. */
 export interface HandleOptions {
   /** Aborting a pending wait removes its watcher and rejects with the signal's reason. */
-  signal?: AbortSignal | undefined;
+  signal?: AbortLike | undefined;
 }
 
 interface PendingWait {
@@ -145,7 +146,7 @@ export class MockStore {
     return { clusterId: this.clusterId, raftIndex: this.#raftIndex, raftTerm };
   }
 
-  #answer(request: WireRequest, signal: AbortSignal | undefined): Promise<WireResponse> {
+  #answer(request: WireRequest, signal: AbortLike | undefined): Promise<WireResponse> {
     const now = Date.now();
     this.#sweep(now);
     try {
@@ -169,7 +170,7 @@ export class MockStore {
     }
   }
 
-  #wait(key: string, recursive: boolean, waitIndex: number, signal?: AbortSignal): Promise<WireResponse> {
+  #wait(key: string, recursive: boolean, waitIndex: number, signal?: AbortLike): Promise<WireResponse> {
     const context = this.#context();
     const startIndex = this.#store.currentIndex;
     const answer = (event: StoreEvent) => eventResponse(event, startIndex, context, { watch: true });

@@ -333,6 +333,15 @@ export class OutcomeUnknown extends ConnectionError {
 }
 
 /**
+ * The call was made on, or cut off by, a client that is closed (`client.close()`): nothing more is
+ * sent. A write cut off while pending is an `OutcomeUnknown` instead, with this as its `cause`.
+ */
+export class ClientClosed extends ConnectionError {
+  static override readonly brand: string = 'ClientClosed';
+  static override readonly code: string = 'ETC_CLIENT_CLOSED';
+}
+
+/**
  * A member answered with another `X-Etcd-Cluster-Id` than the first one this client saw: it belongs
  * to a different cluster, so its indexes and data must not be mixed with the others'. Such a member
  * is not used; this error is thrown when no member of the expected cluster answered.

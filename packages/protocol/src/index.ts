@@ -9,6 +9,7 @@ export type {
 export { decodeNode, decodeResponse, headerValue, parseEtcdTime } from './decode.js';
 export { encodeAppend, encodeDelete, encodeGet, encodeSet, formEncode } from './encode.js';
 export {
+  ClientClosed,
   ClusterMismatch,
   ConnectionError,
   ConnectionRefused,
@@ -55,6 +56,42 @@ export {
 } from './errors.js';
 export { describe, isHiddenKey, isWellFormedText, keyPath, normalizeKey } from './keys.js';
 export { Directory, Node, type NodeFields, Value } from './nodes.js';
+export {
+  Abortable,
+  type AbortLike,
+  type AbortTarget,
+  type Answer,
+  type BackoffOptions,
+  backoff,
+  Call,
+  type CallKind,
+  Closing,
+  ClusterGuard,
+  classifyFailure,
+  compose,
+  type DeadlineOptions,
+  deadline,
+  effectiveTimeout,
+  type FailoverOptions,
+  type FailureKind,
+  failover,
+  hasHiddenBelow,
+  isBelow,
+  isUnavailable,
+  type Layer,
+  listenForAbort,
+  MAX_TIMER_DELAY,
+  type Member,
+  type Members,
+  mayRetry,
+  type Send,
+  stopListening,
+  timeoutFailure,
+  type WatchEvent,
+  type WatchSource,
+  type WatchTarget,
+  watchSees,
+} from './policy/index.js';
 export {
   ComparedThenDeleted,
   ComparedThenSwapped,

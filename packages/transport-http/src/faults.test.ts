@@ -171,9 +171,14 @@ describe('timeouts and aborts', () => {
   it('applies the default timeout of the adapter to calls without their own', async () => {
     server = await silent();
     adapter = new HttpAdapter({ endpoints: server.url, timeout: 50 });
-    const error = await failure(adapter.set({ key: '/k', value: 'v' }));
-    expect(error).toBeInstanceOf(TimedOut);
-    expect(error).toMatchObject({ timeout: 50 });
+    const read = await failure(adapter.get({ key: '/k' }));
+    expect(read).toBeInstanceOf(TimedOut);
+    expect(read).toMatchObject({ timeout: 50 });
+    // A write whose time ran out may have been applied: OutcomeUnknown, caused by the timeout.
+    const write = await failure(adapter.set({ key: '/k', value: 'v' }));
+    expect(write).toBeInstanceOf(OutcomeUnknown);
+    expect((write as Error).cause).toBeInstanceOf(TimedOut);
+    expect((write as Error).cause).toMatchObject({ timeout: 50 });
   });
 
   it('applies the default timeout to a body that stops half-way, for reads and writes', async () => {
@@ -183,10 +188,71 @@ describe('timeouts and aborts', () => {
       );
     });
     adapter = new HttpAdapter({ endpoints: server.url, timeout: 80 });
-    for (const call of [adapter.get({ key: '/k' }), adapter.set({ key: '/k', value: 'v' })]) {
+    const read = await failure(adapter.get({ key: '/k' }));
+    expect(read).toBeInstanceOf(TimedOut);
+    expect(read).toMatchObject({ timeout: 80, endpoint: server.url });
+    const write = await failure(adapter.set({ key: '/k', value: 'v' }));
+    expect(write).toBeInstanceOf(OutcomeUnknown);
+    expect((write as Error).cause).toMatchObject({ timeout: 80, endpoint: server.url });
+  });
+
+  it('bounds the time a call waits for a free connection by the default timeout', async () => {
+    // One connection, held by a request the server never answers: the calls queued behind it time
+    // out at the default timeout, whether or not they carry a signal.
+    server = await silent();
+    adapter = new HttpAdapter({ endpoints: server.url, timeout: 300, connections: 1 });
+    const signal = new AbortController().signal;
+    const calls = [
+      adapter.get({ key: '/a' }),
+      adapter.get({ key: '/b' }),
+      adapter.get({ key: '/c', signal }),
+      adapter.get({ key: '/d' }),
+      adapter.get({ key: '/e', signal }),
+    ];
+    for (const call of calls) {
       const error = await failure(call);
       expect(error).toBeInstanceOf(TimedOut);
-      expect(error).toMatchObject({ timeout: 80, endpoint: server.url });
+      expect(error).toMatchObject({ timeout: 300 });
+    }
+  });
+
+  it('applies the default timeout to a body that trickles in a byte at a time', async () => {
+    const timers: NodeJS.Timeout[] = [];
+    server = await rawServer((socket) => {
+      socket.write(
+        'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-etcd-index: 3\r\ncontent-length: 500\r\n\r\n{',
+      );
+      // One byte every 100 ms: never idle long enough for a per-chunk timeout, never done.
+      const timer = setInterval(() => socket.write(' '), 100);
+      timers.push(timer);
+      socket.on('close', () => clearInterval(timer));
+    });
+    adapter = new HttpAdapter({ endpoints: server.url, timeout: 400 });
+    try {
+      const error = await failure(adapter.get({ key: '/k' }));
+      expect(error).toBeInstanceOf(TimedOut);
+      expect(error).toMatchObject({ timeout: 400 });
+    } finally {
+      for (const timer of timers) clearInterval(timer);
+    }
+  });
+
+  it('treats a timeout beyond the timer range, and Infinity, as no limit', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      server = await httpServer((_req, res) => {
+        // Answers after 50 ms: a timeout that overflowed the timer would have fired already.
+        setTimeout(() => res.writeHead(200, { 'x-etcd-index': '3' }).end(validNode), 50);
+      });
+      adapter = new HttpAdapter({ endpoints: server.url });
+      for (const timeout of [2 ** 31, 1e15, Number.POSITIVE_INFINITY]) {
+        expect((await adapter.get({ key: '/k', timeout })).value).toBe('v');
+      }
+      expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
     }
   });
 

@@ -1,83 +1,95 @@
 import {
   type Adapter,
   type AppendRequest,
+  Call,
+  type CallKind,
   type CallOptions,
-  ClusterMismatch,
+  Closing,
+  ClusterGuard,
   ConnectionError,
+  compose,
   type DeleteRequest,
+  deadline,
   decodeResponse,
   type EtcdResult,
+  EtcException,
   encodeAppend,
   encodeDelete,
   encodeGet,
   encodeSet,
+  failover,
   formEncode,
   type GetRequest,
   headerValue,
+  type Layer,
+  type Send,
   type SetRequest,
   type WireRequest,
   type WireResponse,
 } from '@etc/protocol';
 import type { Dispatcher } from 'undici';
-import { AttemptLimit } from './attempt-limit.js';
-import { Call } from './call.js';
 import { connectionFailure } from './connection-failure.js';
 import type { Endpoint } from './endpoint.js';
 import { MemberList } from './member-list.js';
 import { membersRequest, parseMembers } from './members.js';
 import { type HttpAdapterOptions, resolveOptions } from './options.js';
-import { isUnhealthy, mayRetryElsewhere, mayRetrySameMember } from './retry-rules.js';
+import { mayRetrySameMember } from './retry-rules.js';
 
 /** A wait that ended empty this fast (milliseconds) counts as quick: the next re-issue backs off. */
 const QUICK_EMPTY_WAIT = 1_000;
 /** The longest pause (milliseconds) between re-issues of a wait that keeps ending empty at once. */
 const MAX_WAIT_BACKOFF = 1_000;
 
-/** undici's own header and body timeouts, which light calls use for their default timeout. */
-function isUndiciTimeout(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-}
-
 /** The pause before re-issuing a wait after `quick` quick empty answers in a row: 0, 50, 100, ... 1000 ms. */
-function backoff(quick: number): number {
+function waitPause(quick: number): number {
   return quick <= 1 ? 0 : Math.min(MAX_WAIT_BACKOFF, 25 * 2 ** (quick - 1));
 }
 
+/** Resolves after `ms`, or rejects with the call's reason when it ends first. */
+function pause(call: Call, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (call.aborted) return reject(call.reason);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(call.reason);
+    };
+    const timer = setTimeout(() => {
+      call.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    call.addEventListener('abort', onAbort);
+  });
+}
+
+/** What a call of this adapter carries: a keys request, or a request of the adapter's own. */
+type HttpCall = Call<CallOptions & { wire?: WireRequest }>;
+
 /**
- * The `Adapter` that speaks etcd's v2 HTTP API through undici: keep-alive connection pools per
- * member, a separate pool for waits, per-call timeouts and `AbortSignal`s, TLS and Basic auth, and
- * failover across the members of a cluster by written rules (see the README): reads and waits move
- * on to another member after any network failure or 5xx, writes only when they certainly never
- * reached a server. Results and etcd errors come from `decodeResponse`; network failures become
- * `ConnectionRefused`, `ConnectionError`, or `OutcomeUnknown` for a write that may have been sent; a
- * member of another cluster gives `ClusterMismatch`. The constructor throws a `TypeError` for
- * invalid options.
+ * The `Adapter` that speaks etcd's v2 HTTP API through undici. Its core sends one request to one
+ * member; the shared layers of `@etc/protocol` do the rest, in this order (outermost first):
+ * close, deadline and abort, the user's own `layers`, failover across members (attempt timeout,
+ * retry rules), cluster-id check. Keep-alive pools per member, a separate pool for waits, TLS and
+ * Basic auth. Results and etcd errors come from `decodeResponse`; network failures become
+ * `ConnectionRefused`, `ConnectionError`, or `OutcomeUnknown` for a write that may have been sent.
+ * The constructor throws a `TypeError` for invalid options.
  */
 export class HttpAdapter implements Adapter {
-  /** The first endpoint given, e.g. `http://127.0.0.1:2379` (it stays so after `sync()`). */
-  readonly url: string;
   readonly #members: MemberList;
-  /** Default timeout of calls that are not waits, in milliseconds (`Infinity` for none). */
-  readonly #timeout: number;
-  /** Milliseconds one attempt on one member may take (`Infinity` for no limit). */
-  readonly #attemptTimeout: number;
   readonly #headers: Readonly<Record<string, string>> | undefined;
   readonly #formHeaders: Readonly<Record<string, string>>;
   /** Errors reported by the connectors: requests that certainly never left. */
   readonly #notSent = new WeakSet<object>();
-  readonly #calls = new Set<Call>();
-  /** The `X-Etcd-Cluster-Id` of the first answer that carried one. */
-  #clusterId: string | undefined;
+  readonly #closing: Closing;
+  readonly #guard = new ClusterGuard();
+  readonly #send: Send;
+  /** The layers calls pass through, outermost first. */
+  readonly layers: readonly Layer[];
   #syncTimer: ReturnType<typeof setInterval> | undefined;
   #syncing: Promise<readonly string[]> | undefined;
-  #closing: Promise<void> | undefined;
+  #closed: Promise<void> | undefined;
 
   constructor(options?: HttpAdapterOptions) {
     const resolved = resolveOptions(options);
-    this.url = resolved.endpoints[0] as string;
-    this.#timeout = resolved.timeout;
-    this.#attemptTimeout = resolved.attemptTimeout;
     const auth = resolved.authorization;
     this.#headers = auth === undefined ? undefined : Object.freeze({ authorization: auth });
     this.#formHeaders = Object.freeze({
@@ -86,10 +98,27 @@ export class HttpAdapter implements Adapter {
     });
     const endpointOptions = { connections: resolved.connections, tls: resolved.tls, notSent: this.#notSent };
     this.#members = new MemberList(resolved.endpoints, endpointOptions);
+    this.#closing = new Closing(() => this.url);
+    this.layers = Object.freeze([
+      this.#closing,
+      deadline({ timeout: resolved.timeout }),
+      ...resolved.layers,
+      failover(this.#members, {
+        attemptTimeout: resolved.attemptTimeout,
+        retrySameMember: (error, call) => mayRetrySameMember(error, call.write),
+      }),
+      this.#guard,
+    ]);
+    this.#send = compose((call) => this.#core(call as HttpCall), this.layers);
     if (resolved.syncInterval !== undefined) {
       this.#syncTimer = setInterval(() => this.#backgroundSync(), resolved.syncInterval);
       this.#syncTimer.unref();
     }
+  }
+
+  /** The member in use now, e.g. `http://127.0.0.1:2379`: calls go there first; it changes on failover. */
+  get url(): string {
+    return this.#members.current.url;
   }
 
   /** Every member this adapter may use, as origins without a trailing slash (refreshed by `sync()`). */
@@ -97,69 +126,68 @@ export class HttpAdapter implements Adapter {
     return Object.freeze(this.#members.urls);
   }
 
-  /** The member in use: calls go there first; it changes when that member fails. */
+  /** The member in use (the same as `url`). */
   get current(): string {
     return this.#members.current.url;
   }
 
   /** The `X-Etcd-Cluster-Id` of the cluster this adapter talks to, once an answer has carried one. */
   get clusterId(): string | undefined {
-    return this.#clusterId;
+    return this.#guard.clusterId;
   }
 
   /** A read, or with `wait: true` a long poll for the next change (re-issued when it ends empty). */
   get(request: GetRequest): Promise<EtcdResult> {
-    return this.#send(encodeGet, request);
+    return this.#call('get', request, request.wait ? 'wait' : 'read');
   }
 
   /** A PUT: set, create, update, compare-and-swap or refresh. */
   set(request: SetRequest): Promise<EtcdResult> {
-    return this.#send(encodeSet, request);
+    return this.#call('set', request, 'write');
   }
 
   /** A POST: creates an in-order key inside `request.key`. */
   append(request: AppendRequest): Promise<EtcdResult> {
-    return this.#send(encodeAppend, request);
+    return this.#call('append', request, 'write');
   }
 
   /** A DELETE, or a compare-and-delete. */
   delete(request: DeleteRequest): Promise<EtcdResult> {
-    return this.#send(encodeDelete, request);
+    return this.#call('delete', request, 'write');
   }
 
   /**
    * Refreshes the member list from `GET /v2/members` (asked of the members in failover order) and
    * resolves with the new `endpoints`. Members that stay keep their connections; the member in use
    * stays in use when it is still listed. The answer must come from the cluster seen so far
-   * (`ClusterMismatch` otherwise). Rejects like a read (`ConnectionError`, `TimedOut`, `HTTPError`,
-   * `InvalidResponse` for a body without client URLs); the list is then left as it was.
+   * (`ClusterMismatch` otherwise). An https adapter keeps only https members. Rejects like a read
+   * (`ConnectionError`, `TimedOut`, `HTTPError`, `InvalidResponse` for a body without usable client
+   * URLs); the list is then left as it was.
    */
-  sync(options?: CallOptions): Promise<readonly string[]> {
-    return this.#run(membersRequest, options, async (call) => {
-      const urls = parseMembers(await this.#exchange(() => membersRequest, call));
-      this.#members.replace(urls);
-      return this.endpoints;
-    });
+  async sync(options?: CallOptions): Promise<readonly string[]> {
+    const call: HttpCall = new Call('sync', { ...options, wire: membersRequest }, 'read');
+    const response = (await this.#send(call)) as WireResponse;
+    this.#members.replace(parseMembers(response));
+    return this.endpoints;
   }
 
   /**
-   * Stops the background sync, destroys every connection and rejects pending calls with a
-   * `ConnectionError` saying the client was closed (an `OutcomeUnknown` for a pending write). Later
-   * calls reject at once. Idempotent.
+   * Stops the background sync, destroys every connection and rejects pending calls with
+   * `ClientClosed` (an `OutcomeUnknown` for a pending write). Later calls reject at once. Idempotent.
    */
   close(): Promise<void> {
-    this.#closing ??= this.#shutdown();
-    return this.#closing;
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
   }
 
   async #shutdown(): Promise<void> {
     clearInterval(this.#syncTimer);
-    for (const call of this.#calls) call.abortOnClose();
+    this.#closing.close();
     await this.#members.close();
   }
 
   #backgroundSync(): void {
-    if (this.#syncing || this.#closing) return;
+    if (this.#syncing || this.#closing.closed) return;
     // A failed refresh keeps the list as it was and is tried again at the next tick.
     this.#syncing = this.sync().catch(() => this.endpoints);
     this.#syncing.finally(() => {
@@ -167,133 +195,78 @@ export class HttpAdapter implements Adapter {
     });
   }
 
-  async #send<R extends CallOptions>(encode: (request: R) => WireRequest, request: R): Promise<EtcdResult> {
-    if (this.#closing) throw this.#closedError();
-    const wire = encode(request);
-    return this.#run(wire, request, async (call) =>
-      wire.wait ? this.#wait(wire, call) : decodeResponse(await this.#exchange(() => wire, call)),
-    );
+  #call(operation: string, request: CallOptions, kind: CallKind): Promise<EtcdResult> {
+    return this.#send(new Call(operation, request, kind)) as Promise<EtcdResult>;
   }
 
-  #closedError(): ConnectionError {
-    return new ConnectionError('the client was closed', { endpoint: this.url });
-  }
-
-  /** Runs `body` as one call with its overall timeout and signal, tracked for `close()`. */
-  async #run<T>(
-    wire: WireRequest,
-    options: CallOptions | undefined,
-    body: (call: Call) => Promise<T>,
-  ): Promise<T> {
-    if (this.#closing) throw this.#closedError();
-    const signal = options?.signal;
-    if (signal?.aborted) throw signal.reason;
-    const timeout = options?.timeout ?? (wire.wait ? Number.POSITIVE_INFINITY : this.#timeout);
-    const write = wire.method !== 'GET';
-    const light = options?.timeout === undefined && this.#attemptTimeout === Number.POSITIVE_INFINITY;
-    const call = new Call(this.#members.current.url, write, timeout, signal, light);
-    this.#calls.add(call);
-    try {
-      return await body(call);
-    } finally {
-      call.finish();
-      this.#calls.delete(call);
+  /** The wire form of a call's request (encoded once per call, kept for its later attempts). */
+  #wire(call: HttpCall): WireRequest {
+    const request = call.request;
+    if (request.wire !== undefined) return request.wire;
+    switch (call.operation) {
+      case 'get':
+        return encodeGet(request as GetRequest);
+      case 'set':
+        return encodeSet(request as SetRequest);
+      case 'append':
+        return encodeAppend(request as AppendRequest);
+      default:
+        return encodeDelete(request as DeleteRequest);
     }
   }
 
+  /** The core: one call's attempt on the member the failover layer chose. */
+  async #core(call: HttpCall): Promise<unknown> {
+    const member = call.member as Endpoint;
+    const wire = this.#wire(call);
+    if (call.request.wire !== undefined) {
+      const response = await this.#attempt(member, wire, call);
+      if (response.status >= 500) decodeResponse(response); // throws the 5xx, for failover to judge
+      return response;
+    }
+    if (wire.wait) return this.#wait(member, wire, call);
+    return decodeResponse(await this.#attempt(member, wire, call));
+  }
+
   /**
-   * Long-polls until an event arrives. A poll whose body ends empty (the server closed it first) is
-   * re-issued, from the empty answer's `X-Etcd-Index + 1` when the caller gave no `waitIndex`, at
-   * once the first time and after a growing pause (up to 1 s) while such answers keep coming fast.
-   * A poll that fails after its headers arrived also fixes the `waitIndex` that way before it moves
-   * to another member, so no event between the two polls is lost.
+   * Long-polls one member until an event arrives. A poll whose body ends empty (the server closed
+   * it first) is re-issued, from the empty answer's `X-Etcd-Index + 1` when the caller gave no
+   * `waitIndex`, at once the first time and after a growing pause (up to 1 s) while such answers
+   * keep coming fast. The index is pinned on the call as soon as headers arrive, so an attempt on
+   * another member after a failure resumes there and no event between the two polls is lost.
    */
-  async #wait(first: WireRequest, call: Call): Promise<EtcdResult> {
-    let wire = first;
-    let hasIndex = wire.params.some(([name]) => name === 'waitIndex');
-    const pin = (headers: WireResponse['headers']): void => {
-      if (hasIndex) return;
-      const index = headerValue(headers, 'x-etcd-index')?.trim();
-      if (index === undefined || !/^\d+$/.test(index)) return;
-      wire = { ...wire, params: [...wire.params, ['waitIndex', String(Number(index) + 1)]] };
-      hasIndex = true;
-    };
+  async #wait(member: Endpoint, first: WireRequest, call: HttpCall): Promise<EtcdResult> {
+    const given = (call.request as GetRequest).waitIndex !== undefined;
     let quick = 0;
     for (;;) {
+      const wire: WireRequest =
+        given || call.resume === undefined
+          ? first
+          : { ...first, params: [...first.params, ['waitIndex', String(call.resume)]] };
       const started = performance.now();
-      const response = await this.#exchange(() => wire, call, pin);
+      const response = await this.#attempt(member, wire, call, given ? undefined : pin);
       if (response.status !== 200 || response.body.trim() !== '') return decodeResponse(response);
       // Without the header this is not etcd's empty watch answer; the decoder reports it.
-      if (!hasIndex) return decodeResponse(response);
+      if (!given && call.resume === undefined) return decodeResponse(response);
       quick = performance.now() - started < QUICK_EMPTY_WAIT ? quick + 1 : 0;
-      const pause = backoff(quick);
-      if (pause > 0) await call.sleep(pause);
+      const ms = waitPause(quick);
+      if (ms > 0) await pause(call, ms);
       else if (call.aborted) throw call.reason;
     }
   }
 
   /**
-   * Sends one request with failover: tries the member in use, then the others, by the rules of
-   * `mayRetryElsewhere` and `isUnhealthy`, each member at most once. Resolves with the first answer
-   * that ends the call (a 5xx for a write; for a read, the last 5xx when every member gave one);
-   * rejects with the call's abort reason, a failure that may not be retried, `ClusterMismatch` when
-   * only members of other clusters answered, or else the last member's failure.
-   */
-  async #exchange(
-    wire: () => WireRequest,
-    call: Call,
-    onHeaders?: (headers: WireResponse['headers']) => void,
-  ): Promise<WireResponse> {
-    let unhealthy: WireResponse | undefined;
-    let mismatch: ClusterMismatch | undefined;
-    let failure: unknown;
-    let retriedClosed = false;
-    const members = this.#members.order();
-    for (let i = 0; i < members.length; i++) {
-      const member = members[i] as Endpoint;
-      let response: WireResponse;
-      try {
-        response = await this.#attempt(member, wire(), call, onHeaders);
-      } catch (error) {
-        if (call.aborted) throw call.reason;
-        if (!retriedClosed && mayRetrySameMember(error, call.write)) {
-          // Once per call: a connection closed under a read is tried again on a fresh one.
-          retriedClosed = true;
-          i--;
-          continue;
-        }
-        if (!mayRetryElsewhere(error, call.write)) throw error;
-        this.#members.failed(member);
-        if (error instanceof ClusterMismatch) mismatch = error;
-        else failure = error;
-        continue;
-      }
-      if (!call.write && isUnhealthy(response)) {
-        this.#members.failed(member);
-        unhealthy = response;
-        continue;
-      }
-      this.#members.use(member);
-      return response;
-    }
-    if (unhealthy) return unhealthy;
-    throw mismatch ?? failure;
-  }
-
-  /**
-   * One HTTP exchange with one member: the single place a request is sent. Bounded by the call's
-   * signal and, when set, by `attemptTimeout` (for a wait, only until the headers arrive). Checks
-   * the answer's cluster id as soon as its headers arrive. Resolves with the raw response; rejects
-   * with the call's abort reason, `ClusterMismatch`, a `TimedOut` (read) or `OutcomeUnknown` (write)
-   * when the attempt's own time ran out, or a mapped `ConnectionError`.
+   * One HTTP exchange with one member: the single place a request is sent. Aborted by the
+   * attempt's signal; runs the call's answer checks (cluster id) as soon as headers arrive.
+   * Resolves with the raw response; rejects with a mapped `ConnectionError` (`OutcomeUnknown` for
+   * a write that may have been sent) or what a check threw.
    */
   async #attempt(
     member: Endpoint,
     wire: WireRequest,
-    call: Call,
-    onHeaders?: (headers: WireResponse['headers']) => void,
+    call: HttpCall,
+    onHeaders?: (call: HttpCall, headers: WireResponse['headers']) => void,
   ): Promise<WireResponse> {
-    call.endpoint = member.url;
     const form = wire.method === 'PUT' || wire.method === 'POST';
     const path = form || wire.params.length === 0 ? wire.path : `${wire.path}?${formEncode(wire.params)}`;
     const pool = wire.wait ? member.waits : member.pool;
@@ -303,10 +276,6 @@ export class HttpAdapter implements Adapter {
         endpoint: member.url,
       });
     }
-    const limit =
-      this.#attemptTimeout === Number.POSITIVE_INFINITY
-        ? undefined
-        : new AttemptLimit(call, this.#attemptTimeout);
     let response: Dispatcher.ResponseData | undefined;
     try {
       response = await pool.request({
@@ -314,33 +283,27 @@ export class HttpAdapter implements Adapter {
         method: wire.method,
         headers: form ? this.#formHeaders : this.#headers,
         body: form ? formEncode(wire.params) : null,
-        signal: limit?.signal ?? call.requestSignal,
-        headersTimeout: call.requestTimeout,
-        bodyTimeout: call.requestTimeout,
+        signal: call.attempt,
       });
-      if (wire.wait) limit?.stopTimer();
-      this.#checkCluster(response.headers, member.url);
-      onHeaders?.(response.headers);
+      call.answered({ endpoint: member.url, clusterId: headerValue(response.headers, 'x-etcd-cluster-id') });
+      onHeaders?.(call, response.headers);
       const body = await response.body.text();
       return { status: response.statusCode, headers: response.headers, body };
     } catch (error) {
-      // An unread body (cluster mismatch, attempt timeout) errors when destroyed: nobody listens.
+      // An unread body (a refused answer, an abort) errors when destroyed: nobody listens.
       response?.body.on('error', () => {}).destroy();
-      if (call.aborted) throw call.reason;
-      if (error instanceof ClusterMismatch) throw error;
-      if (call.light && isUndiciTimeout(error)) throw call.timedOut(error);
-      if (limit?.expired) throw limit.failure(member.url, wire.method, call.write, error);
+      // An aborted attempt: the layer that aborted it says why; a refused answer: the check's error.
+      if (call.attempt.aborted || error instanceof EtcException) throw error;
       throw connectionFailure(error, member.url, wire.method, call.write, this.#notSent);
-    } finally {
-      limit?.finish();
     }
   }
+}
 
-  /** Remembers the first cluster id seen; throws `ClusterMismatch` for an answer with another one. */
-  #checkCluster(headers: WireResponse['headers'], endpoint: string): void {
-    const id = headerValue(headers, 'x-etcd-cluster-id');
-    if (id === undefined || id === '') return;
-    if (this.#clusterId === undefined) this.#clusterId = id;
-    else if (id !== this.#clusterId) throw new ClusterMismatch(this.#clusterId, id, endpoint);
-  }
+/** Pins a wait without `waitIndex` to the index after its first answer's `X-Etcd-Index`. */
+function pin(call: HttpCall, headers: WireResponse['headers']): void {
+  if (call.resume !== undefined) return;
+  const index = headerValue(headers, 'x-etcd-index')?.trim();
+  if (index === undefined || !/^\d+$/.test(index)) return;
+  const next = Number(index) + 1;
+  if (Number.isSafeInteger(next)) call.resume = next;
 }

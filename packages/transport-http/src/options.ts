@@ -1,4 +1,4 @@
-import { describe } from '@etc/protocol';
+import { describe, type Layer } from '@etc/protocol';
 import { parseEndpoints } from './endpoints.js';
 
 /** TLS client options for https endpoints, as Node's `tls.connect` takes them. */
@@ -46,6 +46,11 @@ export interface HttpAdapterOptions {
    * keep the process alive; cleared by `close()`). Default: never (call `adapter.sync()`).
    */
   syncInterval?: number | undefined;
+  /**
+   * Layers of your own (a key namespace, fault injection in tests, metrics), applied to every call
+   * inside the deadline and before failover: see `@etc/protocol`'s layers.
+   */
+  layers?: readonly Layer[] | undefined;
 }
 
 /** The default per-call timeout, in milliseconds. */
@@ -66,6 +71,7 @@ export interface ResolvedOptions {
   attemptTimeout: number;
   /** Milliseconds; `undefined` for no background refresh. */
   syncInterval: number | undefined;
+  layers: readonly Layer[];
 }
 
 function isPem(value: unknown): boolean {
@@ -108,6 +114,19 @@ function checkAuth(auth: unknown): string | undefined {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 
+/** Checks user layers: an array of objects with a `name` and a `wrap` function. */
+export function checkLayers(layers: unknown): readonly Layer[] {
+  if (layers === undefined) return [];
+  if (!Array.isArray(layers))
+    throw new TypeError(`layers must be an array of layers, got ${describe(layers)}`);
+  for (const layer of layers) {
+    if (typeof layer !== 'object' || layer === null || typeof (layer as Layer).wrap !== 'function') {
+      throw new TypeError(`each layer must be an object with a wrap(next) function, got ${describe(layer)}`);
+    }
+  }
+  return Object.freeze([...layers]) as readonly Layer[];
+}
+
 /** Validates the options of `HttpAdapter`; throws a `TypeError` that names what is wrong. */
 export function resolveOptions(options: HttpAdapterOptions | undefined): ResolvedOptions {
   if (options === undefined) options = {};
@@ -139,6 +158,7 @@ export function resolveOptions(options: HttpAdapterOptions | undefined): Resolve
   }
   return {
     endpoints: parseEndpoints(options.endpoints),
+    layers: checkLayers(options.layers),
     attemptTimeout,
     syncInterval,
     timeout,

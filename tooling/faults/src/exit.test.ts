@@ -47,5 +47,5 @@ it('exits with code 0 by itself after close(), within 10 s of closing', async ()
   ]);
   if (code === 'still running') child.kill('SIGKILL');
   expect({ closed, code, stderr }).toEqual({ closed: true, code: 0, stderr: '' });
-  expect(stdout.trim()).toBe('closed ended ConnectionError');
+  expect(stdout.trim()).toBe('closed ended ClientClosed');
 }, 40_000);

@@ -125,11 +125,13 @@ describe.each(Object.keys(kinds))('a server that answers %s', (kind) => {
 });
 
 describe('a server that accepts and never answers', () => {
-  it('times out every call with TimedOut, and a watch ends on close', async () => {
+  it('times out every call (a write: OutcomeUnknown caused by TimedOut), and a watch ends on close', async () => {
     server = await garbage(() => {});
     client = etcd(server.url, { timeout: 200 });
     expect(await failure(client.get('/k'))).toBeInstanceOf(TimedOut);
-    expect(await failure(client.set('/k', 'v'))).toBeInstanceOf(TimedOut);
+    const write = await failure(client.set('/k', 'v'));
+    expect(write).toBeInstanceOf(OutcomeUnknown);
+    expect((write as Error).cause).toBeInstanceOf(TimedOut);
     expect(await failure(client.wait('/k', { timeout: 200 }))).toBeInstanceOf(TimedOut);
     const recorder = new Recorder(client, '/k', {});
     await sleep(100);

@@ -1,0 +1,29 @@
+export { type Answer, Call, type CallKind } from './call.js';
+export { Closing } from './closing.js';
+export { ClusterGuard } from './cluster-id.js';
+export {
+  type DeadlineOptions,
+  deadline,
+  effectiveTimeout,
+  MAX_TIMER_DELAY,
+  timeoutFailure,
+} from './deadline.js';
+export { type FailoverOptions, failover, type Member, type Members } from './failover.js';
+export { compose, type Layer, type Send } from './layer.js';
+export {
+  type BackoffOptions,
+  backoff,
+  classifyFailure,
+  type FailureKind,
+  isUnavailable,
+  mayRetry,
+} from './retry.js';
+export { Abortable, type AbortLike, type AbortTarget, listenForAbort, stopListening } from './signals.js';
+export {
+  hasHiddenBelow,
+  isBelow,
+  type WatchEvent,
+  type WatchSource,
+  type WatchTarget,
+  watchSees,
+} from './watch-match.js';
