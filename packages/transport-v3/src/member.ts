@@ -4,6 +4,7 @@
  * choice here: those are the policies of `call-policy.ts`.
  */
 import {
+  type AbortLike,
   ConnectionError,
   ConnectionRefused,
   type EtcException,
@@ -102,10 +103,10 @@ export function mapGrpcError(error: unknown, kind: CallKind, endpoint: string): 
   return error;
 }
 
-/** Per-call context: the auth token (if any) and the abort signal of the call. */
+/** Per-call context: the auth token (if any) and the abort signal of the attempt. */
 export interface CallContext {
   token?: string | undefined;
-  signal?: AbortSignal | undefined;
+  signal?: AbortLike | undefined;
 }
 
 function metadataOf(ctx: CallContext): Metadata | undefined {
@@ -144,8 +145,9 @@ export class Member {
     return this.unary(paths.txn, encodeTxn(request), decodeTxn, kind, ctx);
   }
 
+  /** A lease grant; an answer lost on the way only leaks a lease that runs out, so it is safe to resend. */
   leaseGrant(ttl: number, id: bigint, ctx: CallContext): Promise<LeaseGrantResponse> {
-    return this.unary(paths.leaseGrant, encodeLeaseGrant(ttl, id), decodeLeaseGrant, 'write', ctx);
+    return this.unary(paths.leaseGrant, encodeLeaseGrant(ttl, id), decodeLeaseGrant, 'read', ctx);
   }
 
   leaseRevoke(id: bigint, ctx: CallContext): Promise<{ header: ResponseHeader }> {

@@ -2,78 +2,151 @@
  * `V3Adapter`: the v2 keys API `Adapter` of `@etc/protocol`, served by etcd's v3 gRPC API, for
  * etcd 3.6+ where the v2 API no longer exists. Same results, errors and index arithmetic as v2
  * (one v2 write is one v3 revision); the v2 tree lives under a prefix of the v3 keyspace.
+ *
+ * Calls pass through the shared policy layers of `@etc/protocol` (close, deadline and abort,
+ * failover across members, cluster-id check) and reach the core, which runs one v2 operation on
+ * one member.
  */
-import type {
-  Adapter,
-  AppendRequest,
-  DeleteRequest,
-  EtcdResult,
-  GetRequest,
-  SetRequest,
+import {
+  type Adapter,
+  type AppendRequest,
+  Call,
+  type CallKind,
+  type CallOptions,
+  Closing,
+  ClusterGuard,
+  compose,
+  type DeleteRequest,
+  deadline,
+  type EtcdResult,
+  failover,
+  type GetRequest,
+  type Layer,
+  type Send,
+  type SetRequest,
 } from '@etc/protocol';
-import { CallPolicy } from './call-policy.js';
+import { TokenSource } from './auth.js';
 import { GrpcConnection } from './grpc/connection.js';
 import { Layout } from './layout.js';
-import { Member } from './member.js';
+import { type CallKind as GrpcCallKind, Member } from './member.js';
+import { MemberList } from './members.js';
 import { resolveV3Options, type V3AdapterOptions } from './options.js';
+import type { ResponseHeader } from './proto/messages.js';
 import type { KvPort } from './v2/snapshot.js';
 import { checkIndex, V2Store } from './v2/store.js';
 import { WatchHub } from './watch-hub.js';
 
 export class V3Adapter implements Adapter {
-  readonly url: string;
   /** The v3 keyspace layout in use (the prefix and the keys it derives). */
   readonly layout: Layout;
-  private readonly policy: CallPolicy;
-  private readonly store: V2Store;
-  private readonly watches: WatchHub;
+  /** The layers calls pass through, outermost first. */
+  readonly layers: readonly Layer[];
+  readonly #members: MemberList;
+  readonly #tokens: TokenSource;
+  readonly #closing: Closing;
+  readonly #guard = new ClusterGuard();
+  readonly #send: Send;
+  readonly #hubs = new Map<Member, WatchHub>();
 
   /** Checks the options (a `TypeError` names what is wrong); connects on the first call. */
   constructor(options?: V3AdapterOptions) {
     const o = resolveV3Options(options);
-    this.url = o.endpoints[0] as string;
     this.layout = new Layout(o.prefix);
-    const members = o.endpoints.map((url) => new Member(new GrpcConnection(url, o.tls)));
-    this.policy = new CallPolicy(members, o.timeout, o.auth);
-    const policy = this.policy;
-    const kv: KvPort = {
-      txn: (request, kind, signal) => policy.send(kind, signal, (m, ctx) => m.txn(request, kind, ctx)),
-      range: (request, signal) => policy.send('read', signal, (m, ctx) => m.range(request, ctx)),
-      leaseGrant: async (ttl, id, signal) => {
-        const answer = await policy.send('write', signal, (m, ctx) => m.leaseGrant(ttl, id, ctx));
-        if (answer.error) throw new Error(`etcd refused a lease: ${answer.error}`);
-      },
-    };
-    this.store = new V2Store(kv, this.layout);
-    this.watches = new WatchHub(this.policy, this.layout);
+    this.#members = new MemberList(o.endpoints.map((url) => new Member(new GrpcConnection(url, o.tls))));
+    this.#tokens = new TokenSource(o.auth);
+    this.#closing = new Closing(() => this.url);
+    this.layers = Object.freeze([
+      this.#closing,
+      deadline({ timeout: o.timeout }),
+      failover(this.#members),
+      this.#guard,
+    ]);
+    this.#send = compose((call) => this.#core(call), this.layers);
+  }
+
+  /** The member in use now: calls go there first; it changes on failover. */
+  get url(): string {
+    return this.#members.current.url;
+  }
+
+  /** The cluster id (hex) of the cluster this adapter talks to, once an answer has carried one. */
+  get clusterId(): string | undefined {
+    return this.#guard.clusterId;
   }
 
   get(request: GetRequest): Promise<EtcdResult> {
-    if (request.wait) {
-      return this.policy.run(request, true, async (signal) => {
-        checkIndex('waitIndex', request.waitIndex);
-        return this.watches.wait(request, signal);
-      });
-    }
-    return this.policy.run(request, false, (signal) => this.store.get({ ...request, signal }));
+    return this.#call('get', request, request.wait ? 'wait' : 'read');
   }
 
   set(request: SetRequest): Promise<EtcdResult> {
-    return this.policy.run(request, false, (signal) => this.store.set({ ...request, signal }));
+    return this.#call('set', request, 'write');
   }
 
   append(request: AppendRequest): Promise<EtcdResult> {
-    return this.policy.run(request, false, (signal) => this.store.append({ ...request, signal }));
+    return this.#call('append', request, 'write');
   }
 
   delete(request: DeleteRequest): Promise<EtcdResult> {
-    return this.policy.run(request, false, (signal) => this.store.delete({ ...request, signal }));
+    return this.#call('delete', request, 'write');
   }
 
   /** Rejects pending calls and waits, and closes the HTTP/2 connections. Idempotent. */
   async close(): Promise<void> {
-    this.policy.close();
-    this.watches.close();
-    for (const member of this.policy.members) member.close();
+    this.#closing.close();
+    for (const hub of this.#hubs.values()) hub.close();
+    for (const member of this.#members.all) member.close();
+  }
+
+  #call(operation: string, request: CallOptions, kind: CallKind): Promise<EtcdResult> {
+    return this.#send(new Call(operation, request, kind)) as Promise<EtcdResult>;
+  }
+
+  /** The core: one v2 operation on the member failover chose, stopping when the attempt aborts. */
+  async #core(call: Call): Promise<unknown> {
+    const member = call.member as Member;
+    const signal = call.attempt;
+    const answered = (header: ResponseHeader) =>
+      call.answered({ endpoint: member.url, clusterId: header.clusterId.toString(16) });
+    if (call.kind === 'wait') {
+      const request = call.request as GetRequest;
+      checkIndex('waitIndex', request.waitIndex);
+      let hub = this.#hubs.get(member);
+      if (!hub) {
+        hub = new WatchHub(member, this.#tokens, this.layout, () => this.#closing.closedError());
+        this.#hubs.set(member, hub);
+      }
+      return hub.wait(request, signal, answered);
+    }
+    const tokens = this.#tokens;
+    const send = <T extends { header: ResponseHeader }>(
+      kind: GrpcCallKind,
+      fn: (ctx: { token: string | undefined; signal: typeof signal }) => Promise<T>,
+    ): Promise<T> =>
+      tokens.with(member, signal, async (token) => {
+        const answer = await fn({ token, signal });
+        answered(answer.header);
+        return answer;
+      });
+    const kv: KvPort = {
+      txn: (request, kind) => send(kind, (ctx) => member.txn(request, kind, ctx)),
+      range: (request) => send('read', (ctx) => member.range(request, ctx)),
+      leaseGrant: async (ttl, id) => {
+        const answer = await send('read', (ctx) => member.leaseGrant(ttl, id, ctx));
+        if (answer.error) throw new Error(`etcd refused a lease: ${answer.error}`);
+      },
+    };
+    const store = new V2Store(kv, this.layout);
+    switch (call.operation) {
+      case 'get':
+        return store.get(call.request as GetRequest);
+      case 'set':
+        return store.set(call.request as SetRequest);
+      case 'append':
+        return store.append(call.request as AppendRequest);
+      case 'delete':
+        return store.delete(call.request as DeleteRequest);
+      default:
+        throw new TypeError(`unknown operation ${call.operation}`);
+    }
   }
 }

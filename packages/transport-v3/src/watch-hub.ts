@@ -1,19 +1,28 @@
 /**
- * The v2 waits of one adapter, all on ONE bidirectional v3 `Watch` stream: each wait is a v3
+ * The v2 waits of one adapter on one member, all on ONE bidirectional v3 `Watch` stream: each wait is a v3
  * watch (its own watch id) over the whole tree from its start revision, with previous values; the
  * events of each revision are turned into the v2 event (`v2/events.ts`) and the first one the wait
  * takes by v2's rules answers it, after which the v3 watch is cancelled.
  */
-import { ConnectionError, type EtcdResult, type GetRequest, RaftInternal } from '@etc/protocol';
-import type { CallPolicy } from './call-policy.js';
+import {
+  type AbortLike,
+  type ClientClosed,
+  ConnectionError,
+  type EtcdResult,
+  type GetRequest,
+  RaftInternal,
+} from '@etc/protocol';
+import type { TokenSource } from './auth.js';
 import type { GrpcStream } from './grpc/connection.js';
 import type { Layout } from './layout.js';
-import { mapGrpcError } from './member.js';
+import { type Member, mapGrpcError } from './member.js';
+import type { ResponseHeader } from './proto/messages.js';
 import { decodeWatch, type Event, encodeWatch } from './proto/messages.js';
 import { historyMatch, liveMatch, translate } from './v2/events.js';
 import { Ecode, v2Error } from './v2/v2-errors.js';
 
 interface PendingWait {
+  answered(header: ResponseHeader): void;
   id: number;
   key: string;
   recursive: boolean;
@@ -31,8 +40,11 @@ export class WatchHub {
   private nextId = 1;
 
   constructor(
-    private readonly policy: CallPolicy,
+    private readonly member: Member,
+    private readonly tokens: TokenSource,
     private readonly layout: Layout,
+    /** The error waits end with when the adapter closes. */
+    private readonly closedError: () => ClientClosed,
   ) {}
 
   /** The number of waits pending (for tests and diagnostics). */
@@ -40,12 +52,20 @@ export class WatchHub {
     return this.waits.size;
   }
 
-  /** Waits for the first event a v2 wait on `request.key` would answer with. */
-  wait(request: GetRequest, signal: AbortSignal): Promise<EtcdResult> {
+  /**
+   * Waits for the first event a v2 wait on `request.key` would answer with. `answered` gets the
+   * header of etcd's answer to the watch creation (the cluster-id check).
+   */
+  wait(
+    request: GetRequest,
+    signal: AbortLike,
+    answered: (header: ResponseHeader) => void,
+  ): Promise<EtcdResult> {
     return new Promise<EtcdResult>((resolve, reject) => {
       const id = this.nextId++;
       const onAbort = () => w.settle(signal.reason);
       const w: PendingWait = {
+        answered,
         id,
         key: request.key,
         recursive: request.recursive === true,
@@ -84,11 +104,11 @@ export class WatchHub {
     });
   }
 
-  private open(signal: AbortSignal): Promise<GrpcStream> {
+  private open(signal: AbortLike): Promise<GrpcStream> {
     if (this.stream) return Promise.resolve(this.stream);
     this.opening ??= (async () => {
-      const member = this.policy.member;
-      const token = await this.policy.tokenForStreams(member, signal);
+      const member = this.member;
+      const token = await this.tokens.token(member, signal);
       const stream = member.watch(
         { token },
         {
@@ -118,7 +138,15 @@ export class WatchHub {
       w.settle(v2Error(Ecode.EventIndexCleared, cause, response.header.revision));
       return;
     }
-    if (response.created) w.startIndex = response.header.revision;
+    if (response.created) {
+      w.startIndex = response.header.revision;
+      try {
+        w.answered(response.header);
+      } catch (error) {
+        w.settle(error);
+        return;
+      }
+    }
     if (response.canceled) {
       w.settle(
         new RaftInternal({ errorCode: 300, cause: response.cancelReason || 'watch canceled by etcd' }),
@@ -151,15 +179,14 @@ export class WatchHub {
       error === undefined
         ? new ConnectionError(`${url} ended the watch stream`, { endpoint: url })
         : mapGrpcError(error, 'read', url);
-    for (const w of [...this.waits.values()])
-      w.settle(this.policy.closed ? this.policy.closedError() : reason);
+    for (const w of [...this.waits.values()]) w.settle(reason);
   }
 
   /** Rejects every pending wait and ends the stream. */
   close(): void {
     const stream = this.stream;
     this.stream = undefined;
-    for (const w of [...this.waits.values()]) w.settle(this.policy.closedError());
+    for (const w of [...this.waits.values()]) w.settle(this.closedError());
     stream?.cancel();
   }
 }

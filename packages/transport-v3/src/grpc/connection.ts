@@ -11,6 +11,7 @@ import {
   type IncomingHttpHeaders,
   type SecureClientSessionOptions,
 } from 'node:http2';
+import type { AbortLike } from '@etc/protocol';
 import { frame, MessageReader } from './frames.js';
 import { decodeGrpcMessage, GrpcCode, GrpcStatusError, GrpcTransportError } from './grpc-errors.js';
 
@@ -125,7 +126,7 @@ export class GrpcConnection {
     body: Uint8Array,
     decode: (bytes: Buffer) => T,
     metadata?: Metadata,
-    signal?: AbortSignal,
+    signal?: AbortLike,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (signal?.aborted) {

@@ -16,12 +16,15 @@ import {
   type TxnResponse,
 } from '../proto/messages.js';
 
-/** What the v2 layer needs from a v3 connection (the adapter supplies it, with its policies). */
+/**
+ * What the v2 layer needs from a v3 connection: calls to one member, bound to one attempt of one
+ * adapter call (its abort signal and auth token are the adapter's business).
+ */
 export interface KvPort {
-  txn(request: TxnRequest, kind: 'read' | 'write', signal: AbortSignal | undefined): Promise<TxnResponse>;
-  range(request: RangeRequest, signal: AbortSignal | undefined): Promise<RangeResponse>;
+  txn(request: TxnRequest, kind: 'read' | 'write'): Promise<TxnResponse>;
+  range(request: RangeRequest): Promise<RangeResponse>;
   /** Grants a lease of `ttl` seconds with the id asked for. */
-  leaseGrant(ttl: number, id: bigint, signal: AbortSignal | undefined): Promise<void>;
+  leaseGrant(ttl: number, id: bigint): Promise<void>;
 }
 
 /** One level of a path: its file key and directory key as stored (at most one exists). */
@@ -71,7 +74,6 @@ export async function readSnapshot(
   layout: Layout,
   path: string,
   needs: SnapshotNeeds,
-  signal: AbortSignal | undefined,
 ): Promise<Snapshot> {
   const serializable = needs.serializable;
   const paths = levelsOf(path);
@@ -106,7 +108,7 @@ export async function readSnapshot(
       },
     });
   }
-  const answer = await kv.txn({ compare: [], success: ops, failure: [] }, 'read', signal);
+  const answer = await kv.txn({ compare: [], success: ops, failure: [] }, 'read');
   const ranges = answer.responses.map((r) => ('range' in r ? r.range.kvs : []));
   const levels: Level[] = paths.map((p, i) => ({
     path: p,

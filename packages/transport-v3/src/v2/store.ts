@@ -97,13 +97,10 @@ export class V2Store {
 
   async get(request: GetRequest): Promise<EtcdResult> {
     const { key: path } = request;
-    const snap = await readSnapshot(
-      this.kv,
-      this.layout,
-      path,
-      { subtree: true, serializable: !request.quorum },
-      request.signal,
-    );
+    const snap = await readSnapshot(this.kv, this.layout, path, {
+      subtree: true,
+      serializable: !request.quorum,
+    });
     const now = Date.now();
     const target = this.lookup(snap, path);
     let node: Node;
@@ -167,24 +164,23 @@ export class V2Store {
     const value = dir ? '' : (request.value ?? '');
     const ttl = ttlOf(request.ttl);
     const refresh = request.refresh === true;
-    const signal = request.signal;
     if (prevExist === true) {
       if (prevIndex === undefined && prevValue === undefined) {
-        return this.write(path, {}, signal, (s) => this.planUpdate(s, path, value, ttl, refresh));
+        return this.write(path, {}, (s) => this.planUpdate(s, path, value, ttl, refresh));
       }
-      return this.write(path, {}, signal, (s) =>
+      return this.write(path, {}, (s) =>
         this.planCompareAndSwap(s, path, prevValue, prevIndex, value, ttl, refresh),
       );
     }
     if (prevExist === false) {
-      return this.write(path, {}, signal, (s) => this.planCreate(s, path, dir, value, ttl, 'create'));
+      return this.write(path, {}, (s) => this.planCreate(s, path, dir, value, ttl, 'create'));
     }
     if ((prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
-      return this.write(path, {}, signal, (s) =>
+      return this.write(path, {}, (s) =>
         this.planCompareAndSwap(s, path, prevValue, prevIndex, value, ttl, refresh),
       );
     }
-    return this.write(path, {}, signal, (s) => this.planSet(s, path, dir, value, ttl, refresh));
+    return this.write(path, {}, (s) => this.planSet(s, path, dir, value, ttl, refresh));
   }
 
   append(request: AppendRequest): Promise<EtcdResult> {
@@ -192,7 +188,7 @@ export class V2Store {
     const dir = request.dir === true;
     const value = dir ? '' : (request.value ?? '');
     const ttl = ttlOf(request.ttl);
-    return this.write(request.key, { append: true }, request.signal, (s) => {
+    return this.write(request.key, { append: true }, (s) => {
       // Named after the revision this write will get when nothing else writes meanwhile (the
       // action record compare makes any concurrent v2 write retry this one), and after every
       // in-order name already in the directory.
@@ -210,11 +206,9 @@ export class V2Store {
     checkIndex('prevIndex', prevIndex);
     if (prevValue === '') throw v2Error(Ecode.PrevValueRequired, '"prevValue" cannot be empty', 0);
     if ((prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
-      return this.write(path, {}, request.signal, (s) =>
-        this.planCompareAndDelete(s, path, prevValue, prevIndex),
-      );
+      return this.write(path, {}, (s) => this.planCompareAndDelete(s, path, prevValue, prevIndex));
     }
-    return this.write(path, { children: true }, request.signal, (s) =>
+    return this.write(path, { children: true }, (s) =>
       this.planDelete(s, path, request.dir === true, request.recursive === true),
     );
   }
@@ -223,18 +217,17 @@ export class V2Store {
   private async write(
     path: string,
     needs: SnapshotNeeds,
-    signal: AbortSignal | undefined,
     plan: (snap: Snapshot) => Plan,
   ): Promise<EtcdResult> {
     let lease: { id: bigint; expiresAt: number } | undefined;
     for (let attempt = 1; ; attempt++) {
-      const snap = await readSnapshot(this.kv, this.layout, path === '/' ? '/' : path, needs, signal);
+      const snap = await readSnapshot(this.kv, this.layout, path, needs);
       const p = plan(snap);
       let leaseId = 0n;
       if (p.lease) {
         if (!lease || lease.expiresAt !== p.lease.expiresAt) {
           const id = leaseIdFor(p.lease.expiresAt);
-          await this.kv.leaseGrant(Math.max(1, p.lease.ttl), id, signal);
+          await this.kv.leaseGrant(Math.max(1, p.lease.ttl), id);
           lease = { id, expiresAt: p.lease.expiresAt };
         }
         leaseId = lease.id;
@@ -245,7 +238,7 @@ export class V2Store {
       if (leaseId !== 0n && last && 'put' in last)
         ops[ops.length - 1] = { put: { ...last.put, lease: leaseId } };
       ops.push({ put: { key: this.layout.eventKey, value: JSON.stringify(p.record) } });
-      const answer = await this.kv.txn({ compare: p.compares, success: ops, failure: [] }, 'write', signal);
+      const answer = await this.kv.txn({ compare: p.compares, success: ops, failure: [] }, 'write');
       if (answer.succeeded) return p.result(answer.header.revision, answer.header.raftTerm);
       if (attempt >= MAX_ATTEMPTS) {
         throw v2Error(
