@@ -28,7 +28,7 @@ import {
 import { TokenSource } from './auth.js';
 import { GrpcConnection } from './grpc/connection.js';
 import { Layout } from './layout.js';
-import { type CallKind as GrpcCallKind, Member } from './member.js';
+import { Member } from './member.js';
 import { MemberList } from './members.js';
 import { resolveV3Options, type V3AdapterOptions } from './options.js';
 import type { ResponseHeader } from './proto/messages.js';
@@ -119,7 +119,6 @@ export class V3Adapter implements Adapter {
     }
     const tokens = this.#tokens;
     const send = <T extends { header: ResponseHeader }>(
-      kind: GrpcCallKind,
       fn: (ctx: { token: string | undefined; signal: typeof signal }) => Promise<T>,
     ): Promise<T> =>
       tokens.with(member, signal, async (token) => {
@@ -128,10 +127,10 @@ export class V3Adapter implements Adapter {
         return answer;
       });
     const kv: KvPort = {
-      txn: (request, kind) => send(kind, (ctx) => member.txn(request, kind, ctx)),
-      range: (request) => send('read', (ctx) => member.range(request, ctx)),
+      txn: (request, kind) => send((ctx) => member.txn(request, kind, ctx)),
+      range: (request) => send((ctx) => member.range(request, ctx)),
       leaseGrant: async (ttl, id) => {
-        const answer = await send('read', (ctx) => member.leaseGrant(ttl, id, ctx));
+        const answer = await send((ctx) => member.leaseGrant(ttl, id, ctx));
         if (answer.error) throw new Error(`etcd refused a lease: ${answer.error}`);
       },
     };
