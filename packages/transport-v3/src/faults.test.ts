@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ConnectionError, TimedOut } from '@etc/client';
-import { type EtcdCluster, startEtcd } from '@etc/etcd-launcher';
+import { type EtcdCluster, startEtcd, startProxy } from '@etc/etcd-launcher';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { etcdV3 } from './etcd-v3.js';
 
@@ -93,4 +93,20 @@ describe('a 3-member cluster without v2, its member in use killed', () => {
       await client.close();
     }
   }, 60_000);
+
+  it('a member that goes silent (traffic stalled) fails its pending wait by the keep-alive ping', async () => {
+    const alive = cluster.members.find((m) => m.running);
+    const port = Number(new URL(alive?.clientUrl ?? '').port);
+    const proxy = await startProxy('127.0.0.1', port);
+    const client = etcdV3(proxy.url, { keepAlive: 200 });
+    try {
+      await client.get('/');
+      const pending = client.wait('/silent/k').catch((e: unknown) => e);
+      proxy.stall();
+      expect(await pending).toBeInstanceOf(ConnectionError);
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
+  }, 30_000);
 });

@@ -29,6 +29,18 @@ export interface V3AdapterOptions {
    * and fetches a new one when etcd no longer accepts it.
    */
   auth?: { username: string; password: string } | undefined;
+  /**
+   * Milliseconds one attempt on one member may take before the call moves on to the next member
+   * (reads and waits) or gives up with `OutcomeUnknown` (writes); for a wait it bounds the time until
+   * etcd has created the watch. Default: no limit per attempt.
+   */
+  attemptTimeout?: number | undefined;
+  /**
+   * Milliseconds between HTTP/2 pings on a connection with calls or waits in flight (default
+   * 10 000); a ping unanswered for as long closes the connection, so its calls fail (and waits move
+   * on) instead of hanging on a member that vanished without closing. `Infinity`: no pings.
+   */
+  keepAlive?: number | undefined;
 }
 
 /** Options after checks, with defaults. */
@@ -38,6 +50,18 @@ export interface ResolvedV3Options {
   timeout: number;
   tls: GrpcTlsOptions | undefined;
   auth: { username: string; password: string } | undefined;
+  attemptTimeout: number;
+  keepAlive: number;
+}
+
+function positiveMs(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new TypeError(
+      `${name} must be a positive number of milliseconds (or Infinity), got ${describe(value)}`,
+    );
+  }
+  return value;
 }
 
 function parseOne(text: string): string {
@@ -118,7 +142,7 @@ function checkAuth(auth: unknown): { username: string; password: string } | unde
   return { username, password };
 }
 
-const known = new Set(['endpoints', 'prefix', 'timeout', 'tls', 'auth']);
+const known = new Set(['endpoints', 'prefix', 'timeout', 'tls', 'auth', 'attemptTimeout', 'keepAlive']);
 
 /** Checks the options; throws a `TypeError` naming what is wrong (never echoing a password). */
 export function resolveV3Options(options: V3AdapterOptions | undefined): ResolvedV3Options {
@@ -144,5 +168,7 @@ export function resolveV3Options(options: V3AdapterOptions | undefined): Resolve
     timeout,
     tls: checkTls(options.tls),
     auth: checkAuth(options.auth),
+    attemptTimeout: positiveMs('attemptTimeout', options.attemptTimeout, Number.POSITIVE_INFINITY),
+    keepAlive: positiveMs('keepAlive', options.keepAlive, 10_000),
   };
 }

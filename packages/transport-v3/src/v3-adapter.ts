@@ -52,13 +52,15 @@ export class V3Adapter implements Adapter {
   constructor(options?: V3AdapterOptions) {
     const o = resolveV3Options(options);
     this.layout = new Layout(o.prefix);
-    this.#members = new MemberList(o.endpoints.map((url) => new Member(new GrpcConnection(url, o.tls))));
+    this.#members = new MemberList(
+      o.endpoints.map((url) => new Member(new GrpcConnection(url, o.tls, o.keepAlive))),
+    );
     this.#tokens = new TokenSource(o.auth);
     this.#closing = new Closing(() => this.url);
     this.layers = Object.freeze([
       this.#closing,
       deadline({ timeout: o.timeout }),
-      failover(this.#members),
+      failover(this.#members, { attemptTimeout: o.attemptTimeout }),
       this.#guard,
     ]);
     this.#send = compose((call) => this.#core(call), this.layers);

@@ -71,13 +71,51 @@ export class GrpcConnection {
 
   /** Kept in a private field so that inspection never shows a private key. */
   readonly #tls: GrpcTlsOptions | undefined;
+  /** Streams open on the current session (unary calls and bidirectional streams). */
+  private active = 0;
+  private pinger: NodeJS.Timeout | undefined;
 
   constructor(
     /** The member's URL, `http://host:port` or `https://host:port`. */
     readonly url: string,
     tls: GrpcTlsOptions | undefined,
+    /**
+     * Milliseconds between HTTP/2 pings while calls are in flight; a ping unanswered for as long
+     * closes the session, so its calls fail instead of hanging on a dead peer. `Infinity`: no pings.
+     */
+    private readonly keepAlive = 10_000,
   ) {
     this.#tls = tls;
+  }
+
+  /** Pings the session while streams are open; an unanswered ping destroys it. */
+  private startPinging(session: ClientHttp2Session): void {
+    if (!Number.isFinite(this.keepAlive)) return;
+    clearInterval(this.pinger);
+    let waiting = false;
+    const timer = setInterval(() => {
+      if (session.destroyed || session.closed) {
+        clearInterval(timer);
+        return;
+      }
+      if (this.active === 0) return;
+      if (waiting) {
+        session.destroy(new Error(`no answer to an HTTP/2 ping within ${this.keepAlive} ms`));
+        clearInterval(timer);
+        return;
+      }
+      waiting = true;
+      try {
+        session.ping(() => {
+          waiting = false;
+        });
+      } catch {
+        // The session is going away; its streams report it.
+      }
+    }, this.keepAlive);
+    timer.unref();
+    this.pinger = timer;
+    session.once('close', () => clearInterval(timer));
   }
 
   private open(): ClientHttp2Session {
@@ -88,6 +126,8 @@ export class GrpcConnection {
     const session = connect(this.url, options);
     this.session = session;
     session.once('connect', () => this.connectedSessions.add(session));
+    this.active = 0;
+    this.startPinging(session);
     const drop = () => {
       if (this.session === session) this.session = undefined;
     };
@@ -114,6 +154,10 @@ export class GrpcConnection {
       },
       { endStream: false },
     );
+    this.active++;
+    stream.once('close', () => {
+      if (this.session === session || this.session === undefined) this.active = Math.max(0, this.active - 1);
+    });
     return { stream, session, fresh };
   }
 
@@ -286,6 +330,7 @@ export class GrpcConnection {
   /** Closes the session (open streams are cancelled). Idempotent. */
   close(): void {
     this.closed = true;
+    clearInterval(this.pinger);
     const session = this.session;
     this.session = undefined;
     session?.destroy();
