@@ -28,6 +28,11 @@ export class TokenSource {
     return this.#token;
   }
 
+  /** Forgets the current token (etcd said it no longer knows it); the next call authenticates. */
+  forget(): void {
+    this.#token = undefined;
+  }
+
   /**
    * Runs `fn` with the token; when etcd refuses the token as unknown, authenticates again and runs
    * it once more.

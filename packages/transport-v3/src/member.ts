@@ -47,9 +47,12 @@ const paths = {
   authenticate: '/etcdserverpb.Auth/Authenticate',
 } as const;
 
-/** etcd's answer to a token it no longer knows (the adapter authenticates again once). */
+/** `Unauthorized` errors made from etcd's "invalid auth token" answer. */
+const invalidTokens = new WeakSet<object>();
+
+/** etcd's answer to a token it no longer knows (the adapter authenticates again, once). */
 export function isInvalidToken(error: unknown): boolean {
-  return error instanceof GrpcStatusError && error.code === GrpcCode.UNAUTHENTICATED;
+  return typeof error === 'object' && error !== null && invalidTokens.has(error);
 }
 
 /** How a call's failure is reported: reads and writes differ when the outcome is unknown. */
@@ -58,7 +61,7 @@ export type CallKind = 'read' | 'write';
 /**
  * Maps a gRPC failure to an `@etc/protocol` error. A write that may have reached etcd becomes
  * `OutcomeUnknown`; a call that certainly never left is `ConnectionRefused`/`ConnectionError`.
- * An invalid-token status is passed through unchanged for the auth policy to act on.
+ * An invalid token is `Unauthorized`, marked so that the auth policy renews the token (`isInvalidToken`).
  */
 export function mapGrpcError(error: unknown, kind: CallKind, endpoint: string): unknown {
   if (error instanceof GrpcTransportError) {
@@ -75,8 +78,11 @@ export function mapGrpcError(error: unknown, kind: CallKind, endpoint: string): 
   }
   if (error instanceof GrpcStatusError) {
     switch (error.code) {
-      case GrpcCode.UNAUTHENTICATED:
-        return error;
+      case GrpcCode.UNAUTHENTICATED: {
+        const unauthorized = new Unauthorized({ errorCode: 110, cause: 'Insufficient credentials' });
+        invalidTokens.add(unauthorized);
+        return unauthorized;
+      }
       case GrpcCode.PERMISSION_DENIED:
       case GrpcCode.INVALID_ARGUMENT:
       case GrpcCode.FAILED_PRECONDITION:

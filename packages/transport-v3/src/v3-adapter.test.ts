@@ -177,7 +177,8 @@ describe('V3Adapter on an etcd without the v2 API', () => {
 describe('V3Adapter with etcd v3 auth', () => {
   let secured: EtcdCluster;
   beforeAll(async () => {
-    secured = await startEtcd({ binary, name: 'v3-auth', v2: false });
+    // Tokens live 1 s, so the adapter has to fetch a new one during the test.
+    secured = await startEtcd({ binary, name: 'v3-auth', v2: false, extraArgs: ['--auth-token-ttl', '1'] });
     const post = (path: string, body: unknown) =>
       fetch(`${secured.url}${path}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
     await post('/v3/auth/user/add', { name: 'root', password: 'rootpw' });
@@ -202,6 +203,10 @@ describe('V3Adapter with etcd v3 auth', () => {
       expect(`${String(refused)} ${inspect(refused, { depth: 5 })}`).not.toContain('s3cret-wrong');
       expect(inspect(bad.adapter, { depth: 5 })).not.toContain('s3cret-wrong');
       await expect(none.get('/auth/k')).rejects.toBeInstanceOf(Unauthorized);
+      // etcd forgets the token after its TTL and answers "invalid auth token": the adapter renews it.
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect((await good.get('/auth/k')).value).toBe('v');
+      expect((await good.set('/auth/k', 'w')).value).toBe('w');
     } finally {
       await Promise.all([good.close(), bad.close(), none.close()]);
     }

@@ -15,7 +15,7 @@ import {
 import type { TokenSource } from './auth.js';
 import type { GrpcStream } from './grpc/connection.js';
 import type { Layout } from './layout.js';
-import { type Member, mapGrpcError } from './member.js';
+import { isInvalidToken, type Member, mapGrpcError } from './member.js';
 import type { ResponseHeader } from './proto/messages.js';
 import { decodeWatch, type Event, encodeWatch } from './proto/messages.js';
 import { historyMatch, liveMatch, translate } from './v2/events.js';
@@ -175,10 +175,18 @@ export class WatchHub {
 
   private onEnd(stream: GrpcStream, error: unknown, url: string): void {
     if (this.stream === stream) this.stream = undefined;
-    const reason =
+    let reason =
       error === undefined
         ? new ConnectionError(`${url} ended the watch stream`, { endpoint: url })
         : mapGrpcError(error, 'read', url);
+    if (isInvalidToken(reason)) {
+      // The stream's token expired: the next stream authenticates again; the waits may be retried.
+      this.tokens.forget();
+      reason = new ConnectionError(`${url} no longer accepts the watch stream's auth token`, {
+        endpoint: url,
+        cause: reason,
+      });
+    }
     for (const w of [...this.waits.values()]) w.settle(reason);
   }
 
