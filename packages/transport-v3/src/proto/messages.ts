@@ -78,6 +78,8 @@ export interface Compare {
   createRevision?: number;
   modRevision?: number;
   value?: string;
+  /** The lease id to compare with (target LEASE). */
+  lease?: number;
   rangeEnd?: string;
 }
 
@@ -196,6 +198,7 @@ function encodeCompare(c: Compare): Buffer {
   if (c.createRevision !== undefined) w.uint(5, c.createRevision, true);
   if (c.modRevision !== undefined) w.uint(6, c.modRevision, true);
   if (c.value !== undefined) w.bytes(7, c.value, true);
+  if (c.lease !== undefined) w.uint(8, c.lease, true);
   w.bytes(64, c.rangeEnd);
   return w.finish();
 }

@@ -42,6 +42,8 @@ export interface SnapshotNeeds {
   subtree?: boolean;
   /** The action record key and the last in-order name in the target directory (an append). */
   append?: boolean;
+  /** Read only the target's own keys, not its ancestors' (a get that expects to find it). */
+  targetOnly?: boolean;
   serializable?: boolean;
 }
 
@@ -76,7 +78,7 @@ export async function readSnapshot(
   needs: SnapshotNeeds,
 ): Promise<Snapshot> {
   const serializable = needs.serializable;
-  const paths = levelsOf(path);
+  const paths = needs.targetOnly ? levelsOf(path).slice(-1) : levelsOf(path);
   const ops: RequestOp[] = [];
   for (const p of paths) {
     ops.push({ range: { key: layout.fileKey(p), serializable } });
@@ -140,6 +142,16 @@ export function unchanged(key: string, kv: KeyValue | undefined): Compare {
   return kv
     ? { key, target: CompareTarget.MOD, result: CompareResult.EQUAL, modRevision: kv.modRevision }
     : { key, target: CompareTarget.CREATE, result: CompareResult.EQUAL, createRevision: 0 };
+}
+
+/** A compare that holds while `key` exists. */
+export function present(key: string): Compare {
+  return { key, target: CompareTarget.CREATE, result: CompareResult.GREATER, createRevision: 0 };
+}
+
+/** A compare that holds while `key` has no lease (or does not exist). */
+export function leaseless(key: string): Compare {
+  return { key, target: CompareTarget.LEASE, result: CompareResult.EQUAL, lease: 0 };
 }
 
 /** A compare that holds while no key exists in `[key, rangeEnd)`. */

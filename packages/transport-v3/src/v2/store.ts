@@ -9,7 +9,7 @@ import {
   Directory,
   type EtcdResult,
   type GetRequest,
-  type Node,
+  Node,
   resultFor,
   type SetRequest,
   Value,
@@ -30,7 +30,10 @@ import {
   emptyRange,
   type KvPort,
   type Level,
+  leaseless,
   levelCompares,
+  levelsOf,
+  present,
   readSnapshot,
   type Snapshot,
   type SnapshotNeeds,
@@ -97,10 +100,17 @@ export class V2Store {
 
   async get(request: GetRequest): Promise<EtcdResult> {
     const { key: path } = request;
-    const snap = await readSnapshot(this.kv, this.layout, path, {
+    const serializable = !request.quorum;
+    // First the key and its subtree only; the ancestors are read when it is missing, for the error.
+    let snap = await readSnapshot(this.kv, this.layout, path, {
       subtree: true,
-      serializable: !request.quorum,
+      targetOnly: true,
+      serializable,
     });
+    const found = snap.levels[0];
+    if (path !== '/' && !found?.file && !found?.dir) {
+      snap = await readSnapshot(this.kv, this.layout, path, { subtree: true, serializable });
+    }
     const now = Date.now();
     const target = this.lookup(snap, path);
     let node: Node;
@@ -173,11 +183,23 @@ export class V2Store {
       );
     }
     if (prevExist === false) {
+      if (ttl === undefined && path !== '/') {
+        return this.fast(
+          () => this.fastCreate(path, dir, value),
+          () => this.write(path, {}, (s) => this.planCreate(s, path, dir, value, ttl, 'create')),
+        );
+      }
       return this.write(path, {}, (s) => this.planCreate(s, path, dir, value, ttl, 'create'));
     }
     if ((prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
       return this.write(path, {}, (s) =>
         this.planCompareAndSwap(s, path, prevValue, prevIndex, value, ttl, refresh),
+      );
+    }
+    if (!dir && !refresh && ttl === undefined && path !== '/') {
+      return this.fast(
+        () => this.fastSet(path, value),
+        () => this.write(path, {}, (s) => this.planSet(s, path, dir, value, ttl, refresh)),
       );
     }
     return this.write(path, {}, (s) => this.planSet(s, path, dir, value, ttl, refresh));
@@ -208,9 +230,118 @@ export class V2Store {
     if ((prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
       return this.write(path, {}, (s) => this.planCompareAndDelete(s, path, prevValue, prevIndex));
     }
-    return this.write(path, { children: true }, (s) =>
-      this.planDelete(s, path, request.dir === true, request.recursive === true),
+    const slow = () =>
+      this.write(path, { children: true }, (s) =>
+        this.planDelete(s, path, request.dir === true, request.recursive === true),
+      );
+    return path === '/' ? slow() : this.fast(() => this.fastDeleteFile(path), slow);
+  }
+
+  // ------------------------------------------------- one-round-trip common cases
+
+  /**
+   * Tries the one-transaction form of a common write; when its compares fail (the state is not the
+   * common one), nothing was written and the general read-then-write path decides.
+   */
+  private async fast(
+    attempt: () => Promise<EtcdResult | undefined>,
+    slow: () => Promise<EtcdResult>,
+  ): Promise<EtcdResult> {
+    return (await attempt()) ?? slow();
+  }
+
+  /** Compares that hold while every parent of `path` is a directory without a lease (no file in the way). */
+  private plainParents(path: string, leases = true): Compare[] {
+    const out: Compare[] = [];
+    for (const p of levelsOf(path).slice(0, -1)) {
+      out.push(unchanged(this.layout.fileKey(p), undefined), present(this.layout.dirKey(p)));
+      if (leases) out.push(leaseless(this.layout.dirKey(p)));
+    }
+    return out;
+  }
+
+  private record(action: string, path: string): RequestOp {
+    return { put: { key: this.layout.eventKey, value: JSON.stringify({ action, key: path }) } };
+  }
+
+  /** `set` of a file whose parents exist: the value goes in whether or not a file was there. */
+  private async fastSet(path: string, value: string): Promise<EtcdResult | undefined> {
+    const fileKey = this.layout.fileKey(path);
+    const answer = await this.kv.txn(
+      {
+        compare: [...this.plainParents(path), unchanged(this.layout.dirKey(path), undefined)],
+        success: [
+          {
+            txn: {
+              compare: [unchanged(fileKey, undefined)],
+              success: [{ put: { key: fileKey, value: encodeValue(value, undefined) } }],
+              // A set replaces the node: its createdIndex is this write's revision.
+              failure: [{ put: { key: fileKey, value: encodeValue(value, { created: 0 }), prevKv: true } }],
+            },
+          },
+          this.record('set', path),
+        ],
+        failure: [],
+      },
+      'write',
     );
+    if (!answer.succeeded) return undefined;
+    const { revision, raftTerm } = answer.header;
+    const nested = answer.responses[0];
+    const inner = nested && 'txn' in nested ? nested.txn.responses[0] : undefined;
+    const prevKv = inner && 'put' in inner ? inner.put.prevKv : undefined;
+    const prevNode = prevKv ? fileNode(path, prevKv, Date.now()) : undefined;
+    const node = new Value({ key: path, value, modifiedIndex: revision, createdIndex: revision });
+    return this.result('set', node, prevNode, revision, raftTerm);
+  }
+
+  /** `create` where the parents exist and the key does not. */
+  private async fastCreate(path: string, dir: boolean, value: string): Promise<EtcdResult | undefined> {
+    const fileKey = this.layout.fileKey(path);
+    const dirKey = this.layout.dirKey(path);
+    const put: RequestOp = {
+      put: dir ? { key: dirKey, value: '' } : { key: fileKey, value: encodeValue(value, undefined) },
+    };
+    const answer = await this.kv.txn(
+      {
+        compare: [...this.plainParents(path), unchanged(fileKey, undefined), unchanged(dirKey, undefined)],
+        success: [put, this.record('create', path)],
+        failure: [],
+      },
+      'write',
+    );
+    if (!answer.succeeded) return undefined;
+    const { revision, raftTerm } = answer.header;
+    return this.result(
+      'create',
+      this.newNode(path, dir, value, revision, revision, undefined),
+      undefined,
+      revision,
+      raftTerm,
+    );
+  }
+
+  /** `delete` of a file (whatever the flags: a file needs none). */
+  private async fastDeleteFile(path: string): Promise<EtcdResult | undefined> {
+    const fileKey = this.layout.fileKey(path);
+    const answer = await this.kv.txn(
+      {
+        compare: [...this.plainParents(path, false), present(fileKey)],
+        success: [{ deleteRange: { key: fileKey, prevKv: true } }, this.record('delete', path)],
+        failure: [],
+      },
+      'write',
+    );
+    if (!answer.succeeded) return undefined;
+    const { revision, raftTerm } = answer.header;
+    const first = answer.responses[0];
+    const prevKv = first && 'deleteRange' in first ? first.deleteRange.prevKvs[0] : undefined;
+    // The compare saw the file, so etcd returns it; without it the node lacks only createdIndex.
+    const prevNode = prevKv ? fileNode(path, prevKv, Date.now()) : undefined;
+    const node = prevKv
+      ? removedNode(path, false, prevKv, revision)
+      : new Node({ key: path, modifiedIndex: revision });
+    return this.result('delete', node, prevNode, revision, raftTerm);
   }
 
   /** Reads, plans, grants a lease if needed, and commits; retries when the state moved. */
