@@ -80,22 +80,50 @@ describe('V3Adapter on an etcd without the v2 API', () => {
     }
   });
 
-  it('all waits of one adapter share ONE Watch stream, each a watcher that is cancelled when answered', async () => {
+  it('all waits of one adapter share ONE Watch stream and ONE server watcher', async () => {
     const client = etcdV3(url());
     const writer = etcdV3(url());
     try {
       const streamsBefore = await metric('etcd_debugging_mvcc_watch_stream_total');
       const watchersBefore = await metric('etcd_debugging_mvcc_watcher_total');
-      const waits = Array.from({ length: 40 }, (_, i) => client.wait(`/many/k${i}`));
-      await until(async () => (await metric('etcd_debugging_mvcc_watcher_total')) >= watchersBefore + 40);
+      const waits = Array.from({ length: 40 }, (_, i) =>
+        client.wait(`/many/k${i}`, { recursive: i % 2 === 0 }),
+      );
+      await until(async () => (await metric('etcd_debugging_mvcc_watcher_total')) === watchersBefore + 1);
       expect(await metric('etcd_debugging_mvcc_watch_stream_total')).toBe(streamsBefore + 1);
       await Promise.all(Array.from({ length: 40 }, (_, i) => writer.set(`/many/k${i}`, `v${i}`)));
       const results = await Promise.all(waits);
       expect(results.map((r) => r.value)).toEqual(Array.from({ length: 40 }, (_, i) => `v${i}`));
-      await until(async () => (await metric('etcd_debugging_mvcc_watcher_total')) === watchersBefore);
+      // Waits from past indexes get watchers of their own, cancelled once answered.
+      const first = results[0]?.modifiedIndex ?? 0;
+      const past = await Promise.all([
+        client.wait('/many/k0', { index: first }),
+        client.wait('/many/k1', { index: first }),
+      ]);
+      expect(past.map((r) => r.value)).toEqual(['v0', 'v1']);
+      expect(await metric('etcd_debugging_mvcc_watch_stream_total')).toBe(streamsBefore + 1);
+      await until(async () => (await metric('etcd_debugging_mvcc_watcher_total')) <= watchersBefore + 1);
     } finally {
       await client.close();
       await writer.close();
+    }
+  });
+
+  it('a wait that starts just after an event answers from the shared watcher without missing it', async () => {
+    const client = etcdV3(url());
+    try {
+      const keep = client.wait('/buffer/other'); // keeps the shared watcher up
+      const set = await client.set('/buffer/k', 'v1');
+      const event = await client.wait('/buffer/k', { index: set.modifiedIndex });
+      expect(event.value).toBe('v1');
+      const next = client.wait('/buffer/k');
+      const again = await client.set('/buffer/k', 'v2');
+      expect((await next).modifiedIndex).toBe(again.modifiedIndex);
+      expect((await next).etcdIndex).toBeLessThan(again.modifiedIndex ?? 0);
+      await client.set('/buffer/other', 'x');
+      expect((await keep).value).toBe('x');
+    } finally {
+      await client.close();
     }
   });
 

@@ -114,7 +114,18 @@ export class V3Adapter implements Adapter {
       checkIndex('waitIndex', request.waitIndex);
       let hub = this.#hubs.get(member);
       if (!hub) {
-        hub = new WatchHub(member, this.#tokens, this.layout, () => this.#closing.closedError());
+        const tokens = this.#tokens;
+        const eventKey = this.layout.eventKey;
+        const current = async (attempt: typeof signal) =>
+          (
+            await tokens.with(member, attempt, (token) =>
+              member.range(
+                { key: eventKey, countOnly: true, serializable: true },
+                { token, signal: attempt },
+              ),
+            )
+          ).header;
+        hub = new WatchHub(member, tokens, this.layout, current, () => this.#closing.closedError());
         this.#hubs.set(member, hub);
       }
       return hub.wait(request, signal, answered);
