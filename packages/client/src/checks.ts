@@ -13,6 +13,7 @@ export interface CheckedOptions {
   prevValue?: string;
   timeout?: number;
   signal?: AbortSignal;
+  giveUpAfter?: number;
 }
 
 type Kind = 'boolean' | 'ttl' | 'index' | 'text' | 'timeout' | 'signal';
@@ -29,6 +30,7 @@ const kinds: Readonly<Record<keyof CheckedOptions, Kind>> = {
   prevValue: 'text',
   timeout: 'timeout',
   signal: 'signal',
+  giveUpAfter: 'timeout',
 };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -10,6 +10,8 @@ import {
   type SetResult,
   type Updated,
 } from '@etc/protocol';
+import { Auth } from './admin/auth.js';
+import { Cluster } from './admin/cluster.js';
 import { checkArgument, checkOptions, checkValueXorDir, splitValueAndOptions } from './checks.js';
 import type {
   CreateOptions,
@@ -32,7 +34,7 @@ const allowed = {
   set: ['dir', 'ttl', 'refresh', 'prevValue', 'prevIndex', ...call],
   delete: ['dir', 'recursive', 'prevValue', 'prevIndex', ...call],
   refresh: ['prevValue', 'prevIndex', ...call],
-  watch: ['index', 'recursive', 'signal'],
+  watch: ['index', 'recursive', 'signal', 'giveUpAfter'],
 } as const;
 
 /**
@@ -56,6 +58,20 @@ export class Client implements AsyncDisposable {
   /** The first endpoint. */
   get url(): string {
     return this.adapter.url;
+  }
+
+  /**
+   * Cluster administration: members, leader, health, version and stats (see `Cluster`). Needs an
+   * adapter with an administration surface (the HTTP adapter; the mock for one member); others
+   * reject with `AdminNotSupported`.
+   */
+  get cluster(): Cluster {
+    return new Cluster(this.adapter);
+  }
+
+  /** etcd's v2 auth: enable/disable, users, roles and permissions (see `Auth`). */
+  get auth(): Auth {
+    return new Auth(this.adapter);
   }
 
   /** Reads a key; a directory lists its children (all levels with `recursive`). */
@@ -195,6 +211,7 @@ export class Client implements AsyncDisposable {
     return this.close();
   }
 
+  /** `close()`, for `await using client = etcd()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

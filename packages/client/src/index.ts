@@ -1,5 +1,7 @@
 export * from '@etc/protocol';
 export { HttpAdapter, type HttpAdapterOptions } from '@etc/transport-http';
+export { Auth } from './admin/auth.js';
+export { Cluster, type ClusterStats } from './admin/cluster.js';
 export { Client } from './client.js';
 export { type EtcdOptions, etcd } from './etcd.js';
 export type {

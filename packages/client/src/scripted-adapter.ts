@@ -17,6 +17,10 @@ export class ScriptedAdapter implements Adapter {
   readonly reads: GetRequest[] = [];
   snapshotIndex = 100;
   missing = new Set<string>();
+  /** Every wait (long poll) sent, pending or not. */
+  readonly polls: GetRequest[] = [];
+  /** While set, every wait rejects at once with what it returns (a server that keeps failing). */
+  failWaits: (() => unknown) | undefined;
 
   get(request: GetRequest): Promise<EtcdResult> {
     if (!request.wait) {
@@ -28,6 +32,8 @@ export class ScriptedAdapter implements Adapter {
       }
       return Promise.resolve(result('get', request.key, 'snap', this.snapshotIndex - 5, this.snapshotIndex));
     }
+    this.polls.push(request);
+    if (this.failWaits) return Promise.reject(this.failWaits());
     return new Promise((resolve, reject) => {
       const pending = { request, resolve, reject };
       this.waits.push(pending);
@@ -52,7 +58,11 @@ export class ScriptedAdapter implements Adapter {
   }
 }
 
-/** A decoded result of `action` on `key` (a directory when `value` is undefined). */
+/**
+ * A decoded result of `action` on `key` (a directory when `value` is undefined). `etcdIndex` is the
+ * answer's `X-Etcd-Index`; on a wait, etcd sends the index at which the wait started, so an event
+ * at or below it was answered from the history, one above it live.
+ */
 export function result(
   action: string,
   key: string,

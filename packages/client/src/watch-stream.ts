@@ -1,14 +1,16 @@
 import {
   type Adapter,
-  ConnectionError,
-  EtcdError,
+  backoff,
+  classifyFailure,
   type EtcdResult,
   EventIndexCleared,
   Got,
-  HTTPError,
   InvalidResponse,
   KeyNotFound,
+  mayRetry,
   Node,
+  type WatchSource,
+  watchSees,
 } from '@etc/protocol';
 
 /** One consumer of a watch: its key, what it has already seen, and its undelivered events. */
@@ -17,40 +19,42 @@ export interface Subscriber {
   readonly recursive: boolean;
   /** Deliver only events at or after this index (0: any); raised past each delivered event. */
   from: number;
+  /**
+   * Milliseconds of polls failing for reasons other than the network (garbled answers, 5xx,
+   * another cluster), with no successful poll between, after which the subscriber fails with the
+   * last error. `Infinity`: never.
+   */
+  readonly giveUpAfter: number;
   push(result: EtcdResult): void;
   fail(error: unknown): void;
   end(): void;
 }
 
 const maxRecent = 128;
-const backoffBase = 50;
-const backoffCap = 5_000;
+/** The watch's backoff: the one formula of `@etc/protocol`, from 50 ms up to 5 s. */
+const pause = { base: 50, cap: 5_000 } as const;
 
-/** True when `key` lies strictly below `parent`. */
-export function isBelow(key: string, parent: string): boolean {
-  return parent === '/' ? key !== '/' : key.startsWith(`${parent}/`);
-}
+/** Where a stream stands: polling normally, or retrying after failed polls. */
+export type StreamStatus = 'live' | 'retrying';
 
-function isDirRemoval(result: EtcdResult): boolean {
-  return (
-    result.node.dir &&
-    (result.action === 'delete' || result.action === 'expire' || result.action === 'compareAndDelete')
-  );
-}
-
-/** Errors after which a long poll is re-issued (with backoff) rather than given to the consumer. */
-function isTransient(error: unknown): boolean {
-  if (error instanceof ConnectionError || error instanceof InvalidResponse) return true;
-  if (error instanceof HTTPError) return error.statusCode >= 500;
-  return error instanceof EtcdError && (error.errorCode === 300 || error.errorCode === 301);
+/**
+ * How etcd answered a wait: from its history when the event is not newer than the index at which
+ * the wait started (etcd's `X-Etcd-Index` on a watch answer), live otherwise.
+ */
+function sourceOf(result: EtcdResult, index: number): WatchSource {
+  return index <= result.etcdIndex ? 'history' : 'live';
 }
 
 /**
  * One long poll of `key` (its subtree when `recursive`) that serves every subscriber whose events it
  * sees: subscribers of the same key, and of keys below a recursive stream. It resumes each wait at
- * the last event's index + 1, re-polls after network errors with jittered, capped backoff, and
- * answers a cleared history (401) with a fresh snapshot, as it does a network error before the
- * first event of a stream started from now (the index it would resume at is unknown).
+ * the last event's index + 1, re-polls after failures that `mayRetry` allows for a read with
+ * jittered, capped backoff, and answers a cleared history (401) with a fresh snapshot, as it does a
+ * failure before the first event of a stream started from now (the index it would resume at is
+ * unknown). Network failures are retried for as long as it takes; other retried failures (a
+ * garbled answer, a 5xx or etcd 300/301, another cluster) that last, with no successful poll in
+ * between, end each subscriber after its `giveUpAfter` with the last error. An error that is not
+ * retried (say `Unauthorized`) ends every subscriber at once; `ClientClosed` ends them cleanly.
  */
 export class WatchStream {
   readonly subscribers = new Set<Subscriber>();
@@ -60,6 +64,12 @@ export class WatchStream {
   coveredFrom: number | undefined;
   /** The highest etcd index seen in an answer: every event at or below it happened before now. */
   private knownIndex = 0;
+  /** `'retrying'` from a failed poll until one succeeds. */
+  status: StreamStatus = 'live';
+  /** The error of the last failed poll while `retrying`; `undefined` while `live`. */
+  lastError: unknown;
+  /** When (`performance.now()`) the current run of non-network failures began; undefined when none. */
+  private failingSince: number | undefined;
   private readonly recent: EtcdResult[] = [];
   private readonly abort = new AbortController();
   private running = false;
@@ -111,17 +121,25 @@ export class WatchStream {
     return this.abort.signal.aborted;
   }
 
+  /**
+   * Gives `result` to `subscriber` when a wait of its own would have: by the one rule of
+   * `@etc/protocol` (`watchSees`), applied with the source etcd answered this stream's wait from.
+   * That source matters: answered from history, etcd also returns events under `_hidden` segments
+   * and the removal of a directory whose key is a plain prefix of the watched one; live it does
+   * not. A subscriber's own wait at the same moment would have been answered the same way (its
+   * `from` is never behind the stream's), so with the stream's source it misses nothing its own
+   * wait would give it (no gap) and gets nothing that wait would not. The stream's own subscribers
+   * (same key, same recursion) take every answer of their poll.
+   */
   private offer(subscriber: Subscriber, result: EtcdResult): void {
     const index = result.node.modifiedIndex ?? 0;
     if (index < subscriber.from) return;
     const sameStream = subscriber.key === this.key && subscriber.recursive === this.recursive;
-    const key = result.node.key;
-    const matches =
-      sameStream ||
-      key === subscriber.key ||
-      (subscriber.recursive && isBelow(key, subscriber.key)) ||
-      (isDirRemoval(result) && isBelow(subscriber.key, key));
-    if (!matches) return;
+    if (!sameStream) {
+      const { node } = result;
+      const event = { action: result.action, key: node.key, dir: node.dir || result.prevNode?.dir === true };
+      if (!watchSees(subscriber, event, sourceOf(result, index))) return;
+    }
     subscriber.from = index + 1;
     subscriber.push(result);
   }
@@ -145,20 +163,67 @@ export class WatchStream {
           this.deliver(result);
         }
         failures = 0;
+        this.recovered();
       } catch (error) {
         if (this.stopped) return;
         if (error instanceof EventIndexCleared) {
           resync = true;
-        } else if (isTransient(error)) {
-          // A poll from now that failed leaves no index to resume at: bridge with a snapshot.
-          if (this.nextIndex === undefined) resync = true;
-          await this.sleep(failures++);
-        } else {
+          continue;
+        }
+        if (classifyFailure(error) === 'closed') {
+          this.stop();
+          return;
+        }
+        if (!mayRetry(error, false)) {
           this.fail(error);
           return;
         }
+        // A poll from now that failed leaves no index to resume at: bridge with a snapshot.
+        if (this.nextIndex === undefined) resync = true;
+        const wait = this.failed(error, failures++);
+        if (this.stopped) return;
+        await this.sleep(wait);
+        this.giveUp();
       }
     }
+  }
+
+  /** A poll succeeded: the stream is live again. */
+  private recovered(): void {
+    this.status = 'live';
+    this.lastError = undefined;
+    this.failingSince = undefined;
+  }
+
+  /**
+   * A poll failed with a retried error: records it, ends the subscribers whose patience it
+   * exhausted, and returns how long to pause (the backoff, or less, up to the next subscriber's
+   * deadline).
+   */
+  private failed(error: unknown, failures: number): number {
+    this.status = 'retrying';
+    this.lastError = error;
+    const now = performance.now();
+    if (classifyFailure(error) !== 'network') this.failingSince ??= now;
+    let wait = backoff(failures, pause);
+    if (this.failingSince === undefined) return wait;
+    this.giveUp(now);
+    for (const subscriber of this.subscribers) {
+      wait = Math.min(wait, Math.max(0, this.failingSince + subscriber.giveUpAfter - now));
+    }
+    return wait;
+  }
+
+  /** Fails every subscriber whose `giveUpAfter` has passed since the current run of failures began. */
+  private giveUp(now = performance.now()): void {
+    const since = this.failingSince;
+    if (since === undefined || this.stopped) return;
+    for (const subscriber of [...this.subscribers]) {
+      if (now - since < subscriber.giveUpAfter) continue;
+      this.subscribers.delete(subscriber);
+      subscriber.fail(this.lastError);
+    }
+    if (this.subscribers.size === 0) this.stop();
   }
 
   private fail(error: unknown): void {
@@ -210,9 +275,7 @@ export class WatchStream {
     }
   }
 
-  private sleep(failures: number): Promise<void> {
-    const ceiling = Math.min(backoffCap, backoffBase * 2 ** Math.min(failures, 16));
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+  private sleep(delay: number): Promise<void> {
     return new Promise((resolve) => {
       const onAbort = () => {
         clearTimeout(timer);

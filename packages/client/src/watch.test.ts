@@ -1,7 +1,33 @@
-import { ConnectionRefused, EventIndexCleared, Got, Node, Unauthorized } from '@etc/protocol';
+import { getEventListeners } from 'node:events';
+import {
+  ClientClosed,
+  ClusterMismatch,
+  ConnectionRefused,
+  EventIndexCleared,
+  Got,
+  HTTPError,
+  InvalidResponse,
+  Node,
+  TimedOut,
+  Unauthorized,
+} from '@etc/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Client } from './client.js';
 import { result, ScriptedAdapter, tick } from './scripted-adapter.js';
+
+/** What a promise has settled with so far (`'pending'` until then), without waiting on it. */
+function track<T>(promise: Promise<T>): { readonly state: T | 'pending' | { rejected: unknown } } {
+  const box: { state: T | 'pending' | { rejected: unknown } } = { state: 'pending' };
+  promise.then(
+    (value) => {
+      box.state = value;
+    },
+    (error: unknown) => {
+      box.state = { rejected: error };
+    },
+  );
+  return box;
+}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -155,5 +181,317 @@ describe('watch', () => {
     expect(() => client.watch('/k', { index: 0 })).toThrow(TypeError);
     expect(() => client.watch('')).toThrow(TypeError);
     expect(() => client.watch('/k', { timeout: 5 } as object)).toThrow(/unknown option "timeout"/);
+  });
+});
+
+describe('watch iteration', () => {
+  it('settles every next() called before the previous one resolved, in order', async () => {
+    const adapter = new ScriptedAdapter();
+    const watch = new Client(adapter).watch('/k', { index: 1 });
+    const first = track(watch.next());
+    const second = track(watch.next());
+    await tick();
+    adapter.answer(result('set', '/k', 'a', 1));
+    await tick();
+    adapter.answer(result('set', '/k', 'b', 2));
+    await tick();
+    expect(first.state).toMatchObject({ value: { value: 'a' }, done: false });
+    expect(second.state).toMatchObject({ value: { value: 'b' }, done: false });
+    const third = track(watch.next());
+    const fourth = track(watch.next());
+    await watch.return();
+    await tick();
+    expect(third.state).toEqual({ value: undefined, done: true });
+    expect(fourth.state).toEqual({ value: undefined, done: true });
+  });
+
+  it('is done after return(), even when the stream had failed', async () => {
+    const adapter = new ScriptedAdapter();
+    const watch = new Client(adapter).watch('/k', { index: 1 });
+    const first = watch.next();
+    await tick();
+    adapter.answer(result('set', '/k', 'a', 1));
+    await first;
+    await tick();
+    adapter.answer(new Unauthorized({ errorCode: 110, index: 1 }));
+    await tick();
+    expect(watch.status).toBe('ended');
+    await watch.return();
+    expect(await watch.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('leaves no listener on the signal of a watch that is never iterated, and ends one aborted before', async () => {
+    const adapter = new ScriptedAdapter();
+    const client = new Client(adapter);
+    const controller = new AbortController();
+    for (let i = 0; i < 10; i++) client.watch('/k', { signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const late = client.watch('/k', { signal: controller.signal });
+    controller.abort();
+    expect(await late.next()).toEqual({ value: undefined, done: true });
+    expect(adapter.waits).toHaveLength(0);
+  });
+
+  it('puts one listener on a signal shared by 50 watches, and none once they ended', async () => {
+    const adapter = new ScriptedAdapter();
+    const client = new Client(adapter);
+    const controller = new AbortController();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const watches = Array.from({ length: 50 }, (_, i) =>
+        client.watch(`/k${i}`, { index: 1, signal: controller.signal }),
+      );
+      const pending = watches.map((watch) => watch.next());
+      await tick();
+      expect(adapter.waits).toHaveLength(50);
+      expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+      controller.abort();
+      for (const next of pending) expect(await next).toEqual({ value: undefined, done: true });
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      await tick();
+      expect(adapter.waits).toHaveLength(0);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+});
+
+describe('watch status and giving up', () => {
+  it('reports idle, live and retrying, and is live again once a poll succeeds', async () => {
+    vi.useFakeTimers();
+    const adapter = new ScriptedAdapter();
+    const watch = new Client(adapter).watch('/k', { index: 4 });
+    expect(watch.status).toBe('idle');
+    const first = track(watch.next());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(watch.status).toBe('live');
+    expect(watch.lastError).toBeUndefined();
+    const garbled = new InvalidResponse(200, 'not etcd');
+    adapter.answer(garbled);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(watch.status).toBe('retrying');
+    expect(watch.lastError).toBe(garbled);
+    await vi.advanceTimersByTimeAsync(200);
+    adapter.answer(result('set', '/k', 'a', 4));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(first.state).toMatchObject({ value: { value: 'a' } });
+    expect(watch.status).toBe('live');
+    expect(watch.lastError).toBeUndefined();
+    await watch.return();
+    expect(watch.status).toBe('ended');
+  });
+
+  it('ends, rejecting next() with the last error, when polls keep failing for another reason than the network for giveUpAfter', async () => {
+    vi.useFakeTimers();
+    const adapter = new ScriptedAdapter();
+    const watch = new Client(adapter).watch('/k', { index: 4, giveUpAfter: 10_000 });
+    let answers = 0;
+    const badGateway = new HTTPError(502, 'Bad Gateway', '<html>502</html>');
+    adapter.failWaits = () => (++answers % 2 === 0 ? badGateway : new InvalidResponse(200, 'an HTML page'));
+    const next = track(watch.next());
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(next.state).toBe('pending');
+    expect(watch.status).toBe('retrying');
+    const polls = adapter.polls.length;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(next.state).not.toBe('pending');
+    const error = (next.state as { rejected: unknown }).rejected;
+    expect(error).toBe(answers % 2 === 0 ? badGateway : watch.lastError);
+    expect(error).toBeInstanceOf(HTTPError);
+    expect(watch.status).toBe('ended');
+    expect(watch.lastError).toBe(error);
+    expect(await watch.next()).toEqual({ value: undefined, done: true });
+    // It backed off meanwhile: a handful of polls, not a busy loop.
+    expect(polls).toBeGreaterThan(3);
+    expect(polls).toBeLessThan(30);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(adapter.polls).toHaveLength(answers);
+  });
+
+  it('gives up on a member of another cluster after the default 30 s', async () => {
+    vi.useFakeTimers();
+    const adapter = new ScriptedAdapter();
+    const watch = new Client(adapter).watch('/k', { index: 4 });
+    adapter.failWaits = () => new ClusterMismatch('a', 'b', 'http://127.0.0.1:1');
+    const next = track(watch.next());
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(next.state).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((next.state as { rejected: unknown }).rejected).toBeInstanceOf(ClusterMismatch);
+  });
+
+  it('never gives up on network failures, and counts non-network ones only from the first of them', async () => {
+    vi.useFakeTimers();
+    const adapter = new ScriptedAdapter();
+    const watch = new Client(adapter).watch('/k', { index: 4, giveUpAfter: 1_000 });
+    adapter.failWaits = () => new ConnectionRefused('down');
+    const next = track(watch.next());
+    await vi.advanceTimersByTimeAsync(120_000);
+    adapter.failWaits = () => new TimedOut('no answer');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(next.state).toBe('pending');
+    expect(watch.status).toBe('retrying');
+    expect(watch.lastError).toBeInstanceOf(TimedOut);
+    adapter.failWaits = () => new HTTPError(503, 'Service Unavailable');
+    // To the end of the current pause, when the next poll gets the first 503.
+    const polls = adapter.polls.length;
+    await vi.advanceTimersToNextTimerAsync();
+    expect(adapter.polls).toHaveLength(polls + 1);
+    expect(watch.lastError).toBeInstanceOf(HTTPError);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(next.state).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect((next.state as { rejected: unknown }).rejected).toBeInstanceOf(HTTPError);
+  });
+
+  it('gives up per watch: a patient watch sharing the poll goes on', async () => {
+    vi.useFakeTimers();
+    const adapter = new ScriptedAdapter();
+    const client = new Client(adapter);
+    const impatient = client.watch('/k', { index: 4, giveUpAfter: 1_000 });
+    const patient = client.watch('/k', { index: 4, giveUpAfter: Number.POSITIVE_INFINITY });
+    const a = track(impatient.next());
+    const b = track(patient.next());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(adapter.waits).toHaveLength(1);
+    adapter.answer(new InvalidResponse(200, 'garbled'));
+    adapter.failWaits = () => new InvalidResponse(200, 'garbled');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((a.state as { rejected: unknown }).rejected).toBeInstanceOf(InvalidResponse);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(b.state).toBe('pending');
+    expect(patient.status).toBe('retrying');
+    adapter.failWaits = undefined;
+    await vi.advanceTimersByTimeAsync(5_000);
+    adapter.answer(result('set', '/k', 'x', 4));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(b.state).toMatchObject({ value: { value: 'x' } });
+    await patient.return();
+  });
+
+  it('ends cleanly when the adapter says the client is closed', async () => {
+    const adapter = new ScriptedAdapter();
+    const watch = new Client(adapter).watch('/k', { index: 4 });
+    const next = watch.next();
+    await tick();
+    adapter.answer(new ClientClosed('the client is closed'));
+    expect(await next).toEqual({ value: undefined, done: true });
+    expect(watch.lastError).toBeUndefined();
+  });
+
+  it('checks giveUpAfter', () => {
+    const client = new Client(new ScriptedAdapter());
+    expect(() => client.watch('/k', { giveUpAfter: 0 })).toThrow(/giveUpAfter must be a positive number/);
+    expect(() => client.watch('/k', { giveUpAfter: Number.NaN })).toThrow(TypeError);
+  });
+});
+
+describe('watches sharing a long poll', () => {
+  it('gives a watch started from now none of the past events a catching-up stream still replays', async () => {
+    const adapter = new ScriptedAdapter();
+    const client = new Client(adapter);
+    const old = client.watch('/k', { index: 2 });
+    const o1 = old.next();
+    await tick();
+    // Answered from history: the event is old, etcd is at 1000 already.
+    adapter.answer(result('set', '/k', 'old-1', 2, 1000));
+    await o1;
+    const fresh = client.watch('/k');
+    const f1 = track(fresh.next());
+    await tick();
+    expect(adapter.waits).toHaveLength(1);
+    adapter.answer(result('set', '/k', 'old-2', 3, 1000));
+    expect((await old.next()).value?.value).toBe('old-2');
+    await tick();
+    expect(f1.state).toBe('pending');
+    await tick();
+    adapter.answer(result('set', '/k', 'new', 1001, 1000));
+    await tick();
+    expect(f1.state).toMatchObject({ value: { value: 'new' } });
+    await Promise.all([old.return(), fresh.return()]);
+  });
+
+  it('gives a watch below a recursive stream what its own wait would get: hidden keys from history, not live', async () => {
+    const adapter = new ScriptedAdapter();
+    const client = new Client(adapter);
+    const parent = client.watch('/app', { recursive: true, index: 10 });
+    const below = client.watch('/app/x', { recursive: true, index: 10 });
+    const p1 = parent.next();
+    const b1 = track(below.next());
+    await tick();
+    expect(adapter.waits).toHaveLength(1);
+    // Answered from history (the wait started at 50): etcd includes keys under a `_` segment.
+    adapter.answer(result('set', '/app/x/_h', 'old', 12, 50));
+    expect((await p1).value?.key).toBe('/app/x/_h');
+    await tick();
+    expect(b1.state).toMatchObject({ value: { key: '/app/x/_h' } });
+    // Answered live (newer than the wait's start): a live wait of /app/x skips it.
+    const p2 = parent.next();
+    const b2 = track(below.next());
+    await tick();
+    adapter.answer(result('set', '/app/x/_h', 'new', 60, 50));
+    expect((await p2).value?.modifiedIndex).toBe(60);
+    await tick();
+    expect(b2.state).toBe('pending');
+    adapter.answer(result('set', '/app/x/y', 'v', 61, 50));
+    await tick();
+    expect(b2.state).toMatchObject({ value: { key: '/app/x/y' } });
+    await Promise.all([parent.return(), below.return()]);
+  });
+
+  it('gives a watch the removal of a directory whose key prefixes its own only when etcd answered from history', async () => {
+    const adapter = new ScriptedAdapter();
+    const client = new Client(adapter);
+    const parent = client.watch('/app', { recursive: true, index: 10 });
+    const sx = client.watch('/app/sx', { index: 10 });
+    const p1 = parent.next();
+    const s1 = track(sx.next());
+    await tick();
+    // Live: the removal of /app/s does not concern /app/sx.
+    adapter.answer(result('delete', '/app/s', undefined, 12, 11));
+    await p1;
+    await tick();
+    expect(s1.state).toBe('pending');
+    // From history, etcd matches directory removals by string prefix, and so does a wait of /app/sx.
+    const p2 = parent.next();
+    await tick();
+    adapter.answer(result('delete', '/app/s', undefined, 13, 20));
+    await p2;
+    await tick();
+    expect(s1.state).toMatchObject({ value: { key: '/app/s', modifiedIndex: 13 } });
+    await Promise.all([parent.return(), sx.return()]);
+  });
+
+  it('does not start a watch below a hidden segment on a recursive stream above it', async () => {
+    const adapter = new ScriptedAdapter();
+    const client = new Client(adapter);
+    const parent = client.watch('/app', { recursive: true, index: 10 });
+    const hidden = client.watch('/app/_private/k', { index: 10 });
+    const p = parent.next();
+    const h = hidden.next();
+    await tick();
+    expect(adapter.waits.map((w) => w.request.key).sort()).toEqual(['/app', '/app/_private/k']);
+    await Promise.all([parent.return(), hidden.return()]);
+    await Promise.all([p, h]);
+  });
+
+  it('bridges a network error before the first event of a watch from now with a snapshot, not a gap', async () => {
+    vi.useFakeTimers();
+    const adapter = new ScriptedAdapter();
+    const watch = new Client(adapter).watch('/k');
+    const first = track(watch.next());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(adapter.waits[0]?.request.waitIndex).toBeUndefined();
+    adapter.answer(new ConnectionRefused('down'));
+    await vi.advanceTimersByTimeAsync(10_000);
+    // Changes made while the poll was down cannot be replayed (its start index is unknown).
+    const snap = (first.state as IteratorResult<Got>).value;
+    expect(snap).toBeInstanceOf(Got);
+    expect(snap?.etcdIndex).toBe(100);
+    expect(adapter.waits[0]?.request.waitIndex).toBe(101);
+    await watch.return();
   });
 });

@@ -1,19 +1,36 @@
-import type { Adapter, EtcdResult } from '@etc/protocol';
-import { isBelow, type Subscriber, WatchStream } from './watch-stream.js';
+import { type Adapter, type EtcdResult, hasHiddenBelow, isBelow, PushIterator } from '@etc/protocol';
+import { type Subscriber, WatchStream } from './watch-stream.js';
 
 /** Options of `watch`. */
 export interface WatchOptions {
   /** Start at this etcd index (a positive integer): every change at or after it is yielded. */
-  index?: number;
+  index?: number | undefined;
   /** Watch the whole subtree of `key`. */
-  recursive?: boolean;
+  recursive?: boolean | undefined;
   /** Aborting ends the iteration cleanly. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /**
+   * Milliseconds (default 30,000; `Infinity`: never) after which a watch whose polls keep failing
+   * for a reason other than the network ends by rejecting `next()` with the last error: answers
+   * that are not etcd's (`InvalidResponse`), a 5xx or etcd 300/301 that lasts, a member of another
+   * cluster (`ClusterMismatch`). The time counts from the first such failure with no successful
+   * poll since. Network failures (refused, reset, timed out) never count: a watch waits for etcd
+   * to come back for as long as it takes. See `Watch.status` to notice trouble sooner.
+   */
+  giveUpAfter?: number | undefined;
 }
 
-function hasHiddenSegment(relative: string): boolean {
-  return relative.split('/').some((segment) => segment.startsWith('_'));
-}
+/** The default `giveUpAfter` of a watch, in milliseconds. */
+export const DEFAULT_GIVE_UP_AFTER = 30_000;
+
+/**
+ * Where a watch stands:
+ * - `idle`: not iterated yet (nothing is polled before the first `next()`);
+ * - `live`: polling; the last poll succeeded, or none has failed yet;
+ * - `retrying`: the last poll failed (see `lastError`) and it is retried with backoff;
+ * - `ended`: it polls no more (`return()`, `break`, abort, `close()`, or it failed).
+ */
+export type WatchStatus = 'idle' | 'live' | 'retrying' | 'ended';
 
 /**
  * The long polls of one client, shared between watches: a watch joins a running stream of the
@@ -61,9 +78,10 @@ export class WatchHub {
     const recursiveSame = this.streams.get(`r:${subscriber.key}`);
     if (recursiveSame && !subscriber.recursive) yield recursiveSame;
     for (let parent = parentOf(subscriber.key); parent !== undefined; parent = parentOf(parent)) {
+      // etcd offers a live event to a recursive watch of an ancestor only when no segment between
+      // them is hidden (`_`): such a stream would never see this subscriber's events.
       const stream = this.streams.get(`r:${parent}`);
-      const relative = parent === '/' ? subscriber.key : subscriber.key.slice(parent.length);
-      if (stream && isBelow(subscriber.key, parent) && !hasHiddenSegment(relative)) yield stream;
+      if (stream && isBelow(subscriber.key, parent) && !hasHiddenBelow(parent, subscriber.key)) yield stream;
     }
   }
 }
@@ -77,104 +95,90 @@ function parentOf(key: string): string | undefined {
 /**
  * A running watch: an async iterator of every change, in index order, with no gap and no
  * duplicate. It starts when iteration begins and ends on `break`/`return()`, on `signal` abort or
- * on `client.close()`. Events are buffered until `next()` takes them: a consumer that stops
- * calling `next()` without `return()` keeps its poll running and its buffer growing (by design;
- * end it with `break`, `return()` or the signal).
+ * on `client.close()`. Any number of `next()` calls may be pending; they are answered in order.
+ * Events are buffered until `next()` takes them: a consumer that stops calling `next()` without
+ * `return()` keeps its poll running and its buffer growing (by design; end it with `break`,
+ * `return()` or the signal).
  */
 export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable {
-  private readonly queue: EtcdResult[] = [];
-  /** Every `next()` not yet answered, oldest first. */
-  private readonly waiting: {
-    resolve: (r: IteratorResult<EtcdResult>) => void;
-    reject: (e: unknown) => void;
-  }[] = [];
-  private stream: WatchStream | undefined;
-  private started = false;
-  private finished = false;
-  private error: { value: unknown } | undefined;
-  private readonly subscriber: Subscriber;
-  private readonly onAbort = () => this.finish();
-  private readonly signal: AbortSignal | undefined;
+  readonly #events: PushIterator<EtcdResult>;
+  #stream: WatchStream | undefined;
+  /** The error the watch failed with, once it has. */
+  #failure: unknown;
 
   constructor(
-    private readonly hub: WatchHub,
+    hub: WatchHub,
     key: string,
     options: {
       index?: number | undefined;
       recursive?: boolean | undefined;
       signal?: AbortSignal | undefined;
+      giveUpAfter?: number | undefined;
     },
   ) {
-    this.signal = options.signal;
-    this.subscriber = {
+    const subscriber: Subscriber = {
       key,
       recursive: options.recursive === true,
       from: options.index ?? 0,
-      push: (result) => {
-        const waiter = this.waiting.shift();
-        if (waiter) waiter.resolve({ value: result, done: false });
-        else this.queue.push(result);
-      },
+      giveUpAfter: options.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER,
+      push: (result) => this.#events.push(result),
       fail: (error) => {
-        this.error = { value: error };
-        this.finish(false);
+        this.#failure = error;
+        this.#stream = undefined;
+        this.#events.fail(error);
       },
-      end: () => this.finish(false),
+      end: () => {
+        this.#stream = undefined;
+        this.#events.end();
+      },
     };
+    this.#events = new PushIterator<EtcdResult>({
+      // The poll and the signal's listener start with iteration: a watch never iterated costs nothing.
+      signal: options.signal,
+      onStart: () => {
+        this.#stream = hub.subscribe(subscriber);
+      },
+      onEnd: () => {
+        const stream = this.#stream;
+        this.#stream = undefined;
+        stream?.leave(subscriber);
+      },
+    });
   }
 
+  /** Where the watch stands now; see {@link WatchStatus}. */
+  get status(): WatchStatus {
+    if (!this.#events.started) return 'idle';
+    if (this.#events.closed) return 'ended';
+    return this.#stream?.status ?? 'live';
+  }
+
+  /**
+   * Why the last poll failed while `status` is `retrying`; the error the watch failed with once it
+   * has (also what `next()` rejects with); otherwise `undefined`.
+   */
+  get lastError(): unknown {
+    if (this.#events.closed) return this.#failure;
+    return this.#stream?.lastError;
+  }
+
+  /** The watch itself: it is its own iterator, iterated once. */
   [Symbol.asyncIterator](): this {
     return this;
   }
 
+  /** The next change (or snapshot `Got`); starts the watch on the first call. Calls made before the previous one settled are settled in order. */
   next(): Promise<IteratorResult<EtcdResult>> {
-    if (!this.started && !this.finished) {
-      this.started = true;
-      // The signal is only listened to once iterating, so watches never iterated leave nothing on it.
-      if (this.signal?.aborted) this.finished = true;
-      else {
-        this.signal?.addEventListener('abort', this.onAbort, { once: true });
-        this.stream = this.hub.subscribe(this.subscriber);
-      }
-    }
-    const value = this.queue.shift();
-    if (value) return Promise.resolve({ value, done: false });
-    if (this.error) {
-      const { value: error } = this.error;
-      this.error = undefined;
-      return Promise.reject(error);
-    }
-    if (this.finished) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-    });
+    return this.#events.next();
   }
 
+  /** Ends the watch (what `break` calls): buffered changes are dropped and its poll is left. */
   return(): Promise<IteratorResult<EtcdResult>> {
-    this.finish();
-    this.queue.length = 0;
-    this.error = undefined;
-    return Promise.resolve({ value: undefined, done: true });
+    return this.#events.return();
   }
 
+  /** `return()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
-    return this.return().then(() => undefined);
-  }
-
-  private finish(leave = true): void {
-    if (this.finished && this.waiting.length === 0) return;
-    this.finished = true;
-    this.signal?.removeEventListener('abort', this.onAbort);
-    if (leave) this.stream?.leave(this.subscriber);
-    this.stream = undefined;
-    for (const waiter of this.waiting.splice(0)) {
-      if (this.error) {
-        const { value } = this.error;
-        this.error = undefined;
-        waiter.reject(value);
-      } else {
-        waiter.resolve({ value: undefined, done: true });
-      }
-    }
+    return this.#events[Symbol.asyncDispose]();
   }
 }

@@ -1,18 +1,22 @@
 import {
   Client,
   ConnectionError,
+  ConnectionRefused,
   Created,
   Directory,
   Expired,
   Got,
   KeyNotFound,
+  NotFile,
   TestFailed,
   TimedOut,
+  Value,
 } from '@etc/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MockAdapter } from './mock-adapter.js';
 import { mockEtcd } from './mock-etcd.js';
 import { MockStore } from './mock-store.js';
+import type { SeedTree } from './seed.js';
 
 describe('MockAdapter', () => {
   afterEach(() => {
@@ -147,15 +151,46 @@ describe('seed, snapshot, reset', () => {
     store.close();
   });
 
-  it('rejects bad seeds', () => {
+  it('rejects seeds that are not a tree of strings, and seeds into a closed store', () => {
     const store = new MockStore();
     expect(() => store.seed({ a: 1 as unknown as string })).toThrow(TypeError);
     expect(() => store.seed({ '..': 'x' })).toThrow(TypeError);
     expect(() => store.seed({ 'a/b': 'x' })).toThrow(TypeError);
-    store.seed({ f: 'file' });
-    expect(() => store.seed({ f: { g: '1' } })).not.toThrow();
-    expect(store.snapshot()).toEqual({ f: { g: '1' } });
+    expect(() => store.seed({ '': 'x' })).toThrow(TypeError);
+    expect(() => store.seed([] as unknown as SeedTree)).toThrow(TypeError);
+    expect(store.snapshot()).toEqual({});
     store.close();
-    expect(() => store.seed({ a: 'x' })).toThrow(ConnectionError);
+    expect(() => store.seed({ a: 'x' })).toThrow(ConnectionRefused);
+  });
+
+  it('rejects a value where a directory is with NotFile, as a set on etcd does', () => {
+    const store = new MockStore({ seed: { d: { x: '1' } } });
+    const index = store.index;
+    let error: unknown;
+    try {
+      store.seed({ d: 'file' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error?.constructor).toBe(NotFile);
+    expect((error as NotFile).cause).toBe('/d');
+    expect(store.index).toBe(index);
+    expect(store.snapshot()).toEqual({ d: { x: '1' } });
+    store.close();
+  });
+
+  it('replaces a file with a directory, as PUT dir=true does on etcd', async () => {
+    const store = new MockStore({ seed: { f: 'file' } });
+    const adapter = new MockAdapter({ store });
+    const before = store.index;
+    const wait = adapter.get({ key: '/f', wait: true });
+    store.seed({ f: { g: '1' } });
+    expect(store.snapshot()).toEqual({ f: { g: '1' } });
+    expect(store.index).toBe(before + 2);
+    const replaced = await wait;
+    expect(replaced.action).toBe('set');
+    expect(replaced.node.dir).toBe(true);
+    expect(replaced.prevNode?.constructor).toBe(Value);
+    store.close();
   });
 });

@@ -1,5 +1,5 @@
 /** A change event of the mock store, as etcd's v2store `Event`. */
-import type { WireNode } from '@etc/protocol';
+import type { WatchEvent, WireNode } from '@etc/protocol';
 
 /** One change: its action, the node after it and the node before it. Its index is `node.modifiedIndex`. */
 export interface StoreEvent {
@@ -15,4 +15,13 @@ export interface StoreEvent {
 /** The index of an event. */
 export function indexOf(event: StoreEvent): number {
   return event.node.modifiedIndex ?? 0;
+}
+
+/** What the watch rule (`watchSees`) needs of an event: action, key, and whether a directory changed. */
+export function watchEventOf(event: StoreEvent): WatchEvent {
+  return {
+    action: event.action,
+    key: event.node.key ?? '/',
+    dir: event.node.dir === true || event.prevNode?.dir === true,
+  };
 }

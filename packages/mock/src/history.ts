@@ -1,5 +1,6 @@
 /** The last 1000 events, as etcd's v2store `EventHistory`. */
-import { indexOf, type StoreEvent } from './event.js';
+import { watchSees } from '@etc/protocol';
+import { indexOf, type StoreEvent, watchEventOf } from './event.js';
 import { Ecode, StoreFailure } from './failure.js';
 
 /** How many events etcd keeps (`newWatchHub(1000)`). */
@@ -31,7 +32,8 @@ export class EventHistory {
   }
 
   /**
-   * The first non-refresh event at or after `index` that a watch on `key` sees, or `undefined`.
+   * The first non-refresh event at or after `index` that a watch on `key` sees (`watchSees`, the
+   * history variant), or `undefined`.
    * Throws 401 (index 0; the caller sets it) when `index` is older than the history.
    */
   scan(key: string, recursive: boolean, index: number): StoreEvent | undefined {
@@ -44,16 +46,11 @@ export class EventHistory {
       );
     }
     if (index > this.lastIndex) return undefined;
-    const prefix = key.endsWith('/') ? key : `${key}/`;
+    const target = { key, recursive };
     for (let i = index - start; i < this.events.length; i++) {
       const event = this.events[i] as StoreEvent;
       if (event.refresh || event.internal) continue;
-      const eventKey = event.node.key ?? '/';
-      let ok = eventKey === key || (recursive && eventKey.startsWith(prefix));
-      const prev = event.prevNode;
-      if ((event.action === 'delete' || event.action === 'expire') && prev?.dir)
-        ok ||= key.startsWith(prev.key ?? '/');
-      if (ok) return event;
+      if (watchSees(target, watchEventOf(event), 'history')) return event;
     }
     return undefined;
   }

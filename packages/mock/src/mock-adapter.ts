@@ -1,15 +1,21 @@
 /** `MockAdapter`: the `Adapter` of `@etc/protocol` over a `MockStore`. */
 import {
   type Adapter,
+  type AdminAdapter,
+  AdminNotSupported,
+  type AdminRequest,
+  type AdminResponse,
   type AppendRequest,
   Call,
   type CallKind,
   type CallOptions,
   Closing,
+  ConnectionRefused,
   compose,
   type DeleteRequest,
   deadline,
   decodeResponse,
+  diagnostics,
   type EtcdResult,
   encodeAppend,
   encodeDelete,
@@ -20,7 +26,9 @@ import {
   type Send,
   type SetRequest,
   type WireRequest,
+  type WireResponse,
 } from '@etc/protocol';
+import type { MockCredentials } from './admin/mock-auth.js';
 import { MockStore } from './mock-store.js';
 import type { SeedTree } from './seed.js';
 
@@ -37,7 +45,15 @@ export interface MockAdapterOptions {
   timeout?: number | undefined;
   /** Layers of your own (fault injection, a key namespace), applied inside the deadline. */
   layers?: readonly Layer[] | undefined;
+  /**
+   * The user this adapter acts as, like the HTTP adapter's Basic auth: checked against the store's
+   * v2 auth (users, roles, permissions) while auth is enabled; without it, requests act as `guest`.
+   */
+  auth?: MockCredentials | undefined;
 }
+
+/** What a call of this adapter carries: a keys request, or an administration request's wire form. */
+type MockCall = Call<CallOptions & { wire?: WireRequest }>;
 
 /**
  * An adapter that speaks the wire format to an in-memory `MockStore`: each call is encoded with
@@ -46,7 +62,7 @@ export interface MockAdapterOptions {
  * `timeout`, `signal` and `close()` behave as they do there. `close()` closes the store only when
  * the adapter made it.
  */
-export class MockAdapter implements Adapter {
+export class MockAdapter implements Adapter, AdminAdapter {
   /** The store this adapter talks to. */
   readonly store: MockStore;
   /** `mock://<cluster id of the store>`. */
@@ -56,35 +72,78 @@ export class MockAdapter implements Adapter {
   readonly #ownsStore: boolean;
   readonly #closing: Closing;
   readonly #send: Send;
+  readonly #credentials: MockCredentials | undefined;
 
   constructor(options: MockAdapterOptions = {}) {
+    this.#credentials = checkCredentials(options.auth);
     this.#ownsStore = options.store === undefined;
     this.store = options.store ?? new MockStore();
     this.url = `mock://${this.store.clusterId}`;
     if (options.seed) this.store.seed(options.seed);
     this.#closing = new Closing(() => this.url);
     this.layers = Object.freeze([
+      diagnostics(),
       this.#closing,
       deadline({ timeout: options.timeout ?? Number.POSITIVE_INFINITY }),
       ...(options.layers ?? []),
     ]);
-    this.#send = compose((call) => this.#core(call), this.layers);
+    this.#send = compose((call) => this.#core(call as MockCall), this.layers);
   }
 
+  /** `Adapter.get` on the in-memory store; a wait resolves when the store changes. */
   get(request: GetRequest): Promise<EtcdResult> {
     return this.#call('get', request, request.wait ? 'wait' : 'read');
   }
 
+  /** `Adapter.set` on the in-memory store. */
   set(request: SetRequest): Promise<EtcdResult> {
     return this.#call('set', request, 'write');
   }
 
+  /** `Adapter.append` on the in-memory store. */
   append(request: AppendRequest): Promise<EtcdResult> {
     return this.#call('append', request, 'write');
   }
 
+  /** `Adapter.delete` on the in-memory store. */
   delete(request: DeleteRequest): Promise<EtcdResult> {
     return this.#call('delete', request, 'write');
+  }
+
+  /** The one endpoint of the mock cluster: `[url]`. */
+  get endpoints(): readonly string[] {
+    return [this.url];
+  }
+
+  /**
+   * Administration of the one-member mock cluster (see `MockStore.handleAdmin`): members, leader,
+   * health, version, stats and v2 auth, through the same layers as keys calls. Adding, updating or
+   * removing a member rejects with `AdminNotSupported`: the mock is one member.
+   */
+  async admin(request: AdminRequest): Promise<AdminResponse> {
+    const { method, path, json } = request;
+    if (path.startsWith('/v2/members') && method !== 'GET') {
+      throw new AdminNotSupported(
+        'the mock etcd is a single member: it cannot add, update or remove members (use a real etcd cluster)',
+      );
+    }
+    const wire: WireRequest = { method, key: path, path, params: [], wait: false };
+    if (json !== undefined) wire.json = JSON.stringify(json);
+    const options = { timeout: request.timeout, signal: request.signal, wire };
+    const response = (await this.#send(
+      new Call('admin', options, method === 'GET' ? 'read' : 'write'),
+    )) as WireResponse;
+    return { ...response, endpoint: this.url };
+  }
+
+  /** As `admin`, for the mock's one endpoint (`url`); any other endpoint is a `ConnectionRefused`. */
+  async adminAt(endpoint: string, request: AdminRequest): Promise<AdminResponse> {
+    if (endpoint !== this.url) {
+      throw new ConnectionRefused(`${endpoint} is not a member of the mock cluster ${this.url}`, {
+        endpoint,
+      });
+    }
+    return this.admin(request);
   }
 
   /** Cuts off pending calls (`ClientClosed`), and closes the store if this adapter made it. Idempotent. */
@@ -98,9 +157,12 @@ export class MockAdapter implements Adapter {
     return this.#send(new Call(operation, request, kind)) as Promise<EtcdResult>;
   }
 
-  async #core(call: Call): Promise<EtcdResult> {
+  async #core(call: MockCall): Promise<EtcdResult | WireResponse> {
     call.endpoint = this.url;
-    const response = await this.store.handle(wireOf(call), { signal: call });
+    const credentials = this.#credentials;
+    const wire = call.request.wire;
+    if (wire !== undefined) return this.store.handleAdmin(wire, { credentials });
+    const response = await this.store.handle(wireOf(call), { signal: call, credentials });
     return decodeResponse(response);
   }
 }
@@ -116,4 +178,17 @@ function wireOf(call: Call): WireRequest {
     default:
       return encodeDelete(call.request as DeleteRequest);
   }
+}
+
+/** Checks the `auth` option: `{ username, password }`, both strings (the password is never echoed). */
+function checkCredentials(auth: unknown): MockCredentials | undefined {
+  if (auth === undefined) return undefined;
+  const { username, password } = (typeof auth === 'object' && auth !== null ? auth : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof username !== 'string' || typeof password !== 'string') {
+    throw new TypeError('MockAdapter: auth must be an object { username: string, password: string }');
+  }
+  return Object.freeze({ username, password });
 }

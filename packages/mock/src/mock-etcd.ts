@@ -1,5 +1,6 @@
 /** `mockEtcd()`: a `Client` over an in-memory etcd, for unit tests. */
 import { Client } from '@etc/client';
+import type { MockCredentials } from './admin/mock-auth.js';
 import { MockAdapter } from './mock-adapter.js';
 import type { MockStore } from './mock-store.js';
 import type { SeedTree } from './seed.js';
@@ -10,6 +11,8 @@ export interface MockEtcdOptions {
   store?: MockStore | undefined;
   /** Keys to write first: strings are values, objects are directories. */
   seed?: SeedTree | undefined;
+  /** The user the client acts as, checked while the store's v2 auth is enabled (see `MockAdapter`). */
+  auth?: MockCredentials | undefined;
 }
 
 /** A `Client` over a new `MockAdapter` (see `MockAdapter` for what closing does to the store). */

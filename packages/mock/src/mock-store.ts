@@ -7,6 +7,8 @@ import {
   type WireRequest,
   type WireResponse,
 } from '@etc/protocol';
+import { MockAdmin } from './admin/mock-admin.js';
+import type { MockCredentials } from './admin/mock-auth.js';
 import { applyWrite } from './apply.js';
 import type { StoreEvent } from './event.js';
 import { StoreFailure } from './failure.js';
@@ -28,6 +30,8 @@ export interface MockStoreOptions {
 export interface HandleOptions {
   /** Aborting a pending wait removes its watcher and rejects with the signal's reason. */
   signal?: AbortLike | undefined;
+  /** The user the request acts as (HTTP Basic auth); checked only while auth is enabled. */
+  credentials?: MockCredentials | undefined;
 }
 
 interface PendingWait {
@@ -53,7 +57,7 @@ function randomId(): string {
  * One in-memory etcd v2 member (think: one cluster), shared by any number of `MockAdapter`s.
  * Time comes from `Date.now()` and `setTimeout`, so `vi.useFakeTimers()` drives TTLs: expired
  * nodes are removed before every request, and by a timer armed for the earliest expiration
- * (none when no node has a TTL).
+ * (none when no node has a TTL). `pauseExpiry()` makes expiry late, as a paused etcd's is.
  */
 export class MockStore {
   /** The `X-Etcd-Cluster-Id` this store answers with; also names it in adapters' `url`. */
@@ -63,9 +67,13 @@ export class MockStore {
   #raftIndex = initialRaftIndex;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  #expiryPaused = false;
+  /** Members, stats and v2 auth of this one-member cluster. */
+  #admin: MockAdmin;
 
   constructor(options: MockStoreOptions = {}) {
     this.clusterId = options.clusterId ?? randomId();
+    this.#admin = new MockAdmin(this.clusterId);
     if (options.seed) this.seed(options.seed);
   }
 
@@ -73,6 +81,34 @@ export class MockStore {
   get index(): number {
     this.#sweep();
     return this.#store.currentIndex;
+  }
+
+  /** True between `pauseExpiry()` and `resumeExpiry()`. */
+  get expiryPaused(): boolean {
+    return this.#expiryPaused;
+  }
+
+  /**
+   * Makes the store's expiry late, as a paused or overloaded etcd member's is: until
+   * `resumeExpiry()`, keys whose TTL ran out are not removed. Reads and writes still find such a
+   * key, and answer with its `ttl` as etcd computes it, which turns negative (-1 or lower) once the
+   * key is a second or more overdue; no `expire` event happens, so waits on it keep waiting.
+   */
+  pauseExpiry(): void {
+    this.#expiryPaused = true;
+    this.#arm();
+  }
+
+  /**
+   * Ends `pauseExpiry()`: the overdue keys expire at once (one `expire` event and index each, as
+   * etcd's next sweep does), and the `prevNode` of each event shows how overdue it was (`ttl` -1
+   * or lower after a second).
+   */
+  resumeExpiry(): void {
+    if (!this.#expiryPaused) return;
+    this.#expiryPaused = false;
+    this.#sweep(Date.now(), true);
+    this.#arm();
   }
 
   /** True once `close()` was called. */
@@ -103,12 +139,24 @@ export class MockStore {
       });
     }
     try {
-      return this.#answer({ ...request, key: normalizeKey(request.key) }, signal);
+      return this.#answer({ ...request, key: normalizeKey(request.key) }, signal, options.credentials);
     } catch (error) {
       return Promise.reject(error);
     } finally {
       this.#arm();
     }
+  }
+
+  /**
+   * Answers one administration request (`/v2/members`, `/v2/members/leader`, `/health`, `/version`,
+   * `/v2/stats/*`, `/v2/auth/*`) as a one-member etcd 3.4 would, with v2 auth enforced for
+   * `credentials`. Member changes are not served here (see `MockAdapter`). Rejects only with
+   * `ConnectionRefused` when the store is closed.
+   */
+  handleAdmin(request: WireRequest, options: Pick<HandleOptions, 'credentials'> = {}): Promise<WireResponse> {
+    if (this.#closed) return Promise.reject(new ConnectionRefused('the mock etcd store is closed'));
+    this.#sweep();
+    return Promise.resolve(this.#admin.handle(request, options.credentials, this.#store.hub.count));
   }
 
   /** Writes a plain-object tree (strings are values, objects are directories), one set per node. */
@@ -130,6 +178,7 @@ export class MockStore {
     this.#open();
     this.#rejectWaits(new ConnectionError('the mock etcd store was reset'));
     this.#store.reset();
+    this.#admin = new MockAdmin(this.clusterId);
     this.#raftIndex = initialRaftIndex;
     this.#arm();
   }
@@ -146,26 +195,41 @@ export class MockStore {
     return { clusterId: this.clusterId, raftIndex: this.#raftIndex, raftTerm };
   }
 
-  #answer(request: WireRequest, signal: AbortLike | undefined): Promise<WireResponse> {
+  #answer(
+    request: WireRequest,
+    signal: AbortLike | undefined,
+    credentials: MockCredentials | undefined,
+  ): Promise<WireResponse> {
     const now = Date.now();
     this.#sweep(now);
+    let parsed: ReturnType<typeof parseKeyRequest> | undefined;
     try {
-      const parsed = parseKeyRequest(request);
+      parsed = parseKeyRequest(request);
+      if (!this.#admin.auth.mayAccessKey(credentials, parsed.method, parsed.key, parsed.recursive)) {
+        // etcd answers refused credentials before touching the store (v2http writeKeyNoAuth).
+        const refused = new StoreFailure(110, 'Insufficient credentials', 0);
+        return Promise.resolve(errorResponse(refused, this.clusterId));
+      }
       if (parsed.method === 'GET') {
         if (parsed.wait) return this.#wait(parsed.key, parsed.recursive, parsed.waitIndex, signal);
         if (parsed.quorum) this.#raftIndex++;
         const event = this.#store.get(parsed.key, parsed.recursive, parsed.sorted, now);
+        this.#admin.stats.record(parsed, true);
         return Promise.resolve(eventResponse(event, this.#store.currentIndex, this.#context()));
       }
       this.#raftIndex++;
       const event = applyWrite(this.#store, parsed, now);
+      this.#admin.stats.record(parsed, true);
       const context = this.#context();
       const response = eventResponse(event, this.#store.currentIndex, context, {
         noValue: parsed.noValueOnSuccess,
       });
       return Promise.resolve(response);
     } catch (error) {
-      if (error instanceof StoreFailure) return Promise.resolve(errorResponse(error, this.clusterId));
+      if (error instanceof StoreFailure) {
+        if (parsed) this.#admin.stats.record(parsed, false);
+        return Promise.resolve(errorResponse(error, this.clusterId));
+      }
       throw error;
     }
   }
@@ -209,17 +273,27 @@ export class MockStore {
     for (const wait of [...this.#pending]) wait.reject(reason);
   }
 
-  /** Expires every node whose expiration is at or before `now` (one `expire` event and index each). */
-  #sweep(now = Date.now()): void {
-    if (this.#closed) return;
-    if (this.#store.deleteExpired(now).length > 0) this.#raftIndex++;
+  /**
+   * Expires every node whose expiration is at or before `now` (one `expire` event and index each);
+   * nothing while closed or while expiry is paused.
+   */
+  #sweep(now = Date.now(), late = false): void {
+    if (this.#closed || this.#expiryPaused) return;
+    const expired = this.#store.deleteExpired(now, late).length;
+    if (expired > 0) {
+      this.#raftIndex++;
+      this.#admin.stats.expired(expired);
+    }
   }
 
-  /** Keeps exactly one timer armed for the earliest expiration; none when closed or no TTL exists. */
+  /**
+   * Keeps exactly one timer armed for the earliest expiration; none when closed, while expiry is
+   * paused, or when no TTL exists.
+   */
   #arm(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const next = this.#closed ? undefined : this.#store.ttlKeys.top();
+    const next = this.#closed || this.#expiryPaused ? undefined : this.#store.ttlKeys.top();
     if (next?.expireTime === undefined) return;
     const delay = Math.min(Math.max(next.expireTime - Date.now(), 0), maxDelay);
     this.#timer = setTimeout(() => {

@@ -19,9 +19,11 @@ function isTree(value: unknown): value is SeedTree {
 
 /**
  * Writes `tree` below `parent` as a series of sets, parents first, so each node takes an index
- * and watchers see the events. An existing directory is kept. Throws a `TypeError` for a value
- * that is neither a string nor a plain object or for a bad name, and etcd's error when a file
- * is in the way (`NotDir`).
+ * and watchers see the events. An existing directory is kept; a directory where a file is
+ * replaces the file (as `PUT dir=true` does on etcd: one `set` event, the file as `prevNode`).
+ * Throws a `TypeError` for a value that is neither a string nor a plain object or for a bad name,
+ * and etcd's `NotFile` for a value where a directory is (as a set on etcd answers). Nodes written
+ * before an error stay written.
  */
 export function seedInto(store: V2Store, tree: SeedTree, now: number, parent = '/'): void {
   if (!isTree(tree)) throw new TypeError('a seed tree must be a plain object');

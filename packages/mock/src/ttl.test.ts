@@ -1,4 +1,8 @@
+import { Expired, Got, KeyNotFound } from '@etc/protocol';
+import { failure } from '@etc/vitest-config/test-support';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MockAdapter } from './mock-adapter.js';
+import { mockEtcd } from './mock-etcd.js';
 import { MockStore } from './mock-store.js';
 import { send } from './test-helpers.js';
 import { formatExpiration } from './wire-json.js';
@@ -173,5 +177,76 @@ describe('TTLs and expiry', () => {
     await vi.advanceTimersByTimeAsync(40 * 24 * 3600 * 1000);
     expect(store.snapshot()).toEqual({});
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('late expiry (pauseExpiry), as a paused etcd answers', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('answers reads and writes of an overdue key with a negative ttl, then expires it late', async () => {
+    vi.useFakeTimers({ now: t0 });
+    const client = mockEtcd();
+    const store = (client.adapter as MockAdapter).store;
+    const written = await client.set('/late', 'v', { ttl: 1 });
+    await client.set('/late-set', 'old', { ttl: 1 });
+    const wait = client.wait('/late', { index: (written.index as number) + 1 });
+    store.pauseExpiry();
+    expect(store.expiryPaused).toBe(true);
+    vi.advanceTimersByTime(2600);
+
+    const got = await client.get('/late');
+    expect(got.constructor).toBe(Got);
+    expect(got.ttl).toBe(-1);
+    expect(got.expiration?.getTime()).toBe(t0 + 1000);
+    const replaced = await client.set('/late-set', 'new');
+    expect(replaced.prevNode?.ttl).toBe(-1);
+    vi.advanceTimersByTime(1000);
+    expect((await client.get('/late')).ttl).toBe(-2);
+
+    store.resumeExpiry();
+    expect(store.expiryPaused).toBe(false);
+    const expired = await wait;
+    expect(expired.constructor).toBe(Expired);
+    expect(expired.prevNode?.ttl).toBe(-2);
+    expect(await failure(client.get('/late'))).toBeInstanceOf(KeyNotFound);
+    await client.close();
+  });
+
+  it('answers exactly as etcd does on the wire', async () => {
+    vi.useFakeTimers({ now: t0 });
+    const store = new MockStore();
+    await send(store, 'PUT', '/neg', { value: 'v', ttl: '1' });
+    store.pauseExpiry();
+    vi.advanceTimersByTime(500);
+    // Less than a second overdue: etcd's ttl rounds to 0 and is omitted.
+    vi.setSystemTime(t0 + 1500);
+    expect((await send(store, 'GET', '/neg')).body).toBe(
+      '{"action":"get","node":{"key":"/neg","value":"v","expiration":"2026-11-27T04:49:51.37Z","modifiedIndex":4,"createdIndex":4}}\n',
+    );
+    vi.setSystemTime(t0 + 2600);
+    expect((await send(store, 'GET', '/neg')).body).toBe(
+      '{"action":"get","node":{"key":"/neg","value":"v","expiration":"2026-11-27T04:49:51.37Z","ttl":-1,"modifiedIndex":4,"createdIndex":4}}\n',
+    );
+    store.resumeExpiry();
+    expect((await send(store, 'GET', '/neg', { wait: 'true', waitIndex: '5' })).body).toBe(
+      '{"action":"expire","node":{"key":"/neg","modifiedIndex":5,"createdIndex":4},"prevNode":{"key":"/neg","value":"v","expiration":"2026-11-27T04:49:51.37Z","ttl":-1,"modifiedIndex":4,"createdIndex":4}}\n',
+    );
+    store.close();
+  });
+
+  it('sweeps on time again after resumeExpiry (the timer is re-armed)', async () => {
+    vi.useFakeTimers({ now: t0 });
+    const store = new MockStore();
+    store.pauseExpiry();
+    store.resumeExpiry();
+    await send(store, 'PUT', '/k', { value: 'v', ttl: '1' });
+    vi.advanceTimersByTime(1000);
+    expect(store.index).toBe(5);
+    const expired = await send(store, 'GET', '/k', { wait: 'true', waitIndex: '5' });
+    expect(expired.json.action).toBe('expire');
+    expect(expired.json.prevNode?.ttl).toBeUndefined();
+    store.close();
   });
 });

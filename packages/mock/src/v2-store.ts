@@ -183,8 +183,12 @@ export class V2Store {
     return event;
   }
 
-  /** Expires every node whose expiration is at or before `cutoff`, earliest first, one event each. */
-  deleteExpired(cutoff: number): StoreEvent[] {
+  /**
+   * Expires every node whose expiration is at or before `cutoff`, earliest first, one event each.
+   * Each event's `prevNode` shows the node at its expiration (a sweep on time: `ttl` 0, omitted),
+   * or with `late`, at `cutoff` (a late sweep: `ttl` -1 or lower once a second overdue, as etcd's).
+   */
+  deleteExpired(cutoff: number, late = false): StoreEvent[] {
     const events: StoreEvent[] = [];
     for (
       let node = this.ttlKeys.top();
@@ -192,8 +196,8 @@ export class V2Store {
       node = this.ttlKeys.top()
     ) {
       this.currentIndex++;
-      // The sweep runs at the expiration time, so the ttl etcd shows in prevNode is 0 (omitted).
-      const event = this.removalEvent('expire', node, this.currentIndex, node.expireTime as number);
+      const seenAt = late ? cutoff : (node.expireTime as number);
+      const event = this.removalEvent('expire', node, this.currentIndex, seenAt);
       this.ttlKeys.remove(node);
       this.removeSubtree(node, event);
       this.publish(event, false);
@@ -296,7 +300,7 @@ export class V2Store {
   private removeSubtree(node: TreeNode, event: StoreEvent): void {
     for (const each of node.postOrder()) {
       this.ttlKeys.remove(each);
-      this.hub.notifyWatchers(event, each.path, true);
+      this.hub.notifyWatchers(event, each.path);
     }
     this.detach(node);
   }

@@ -1,5 +1,6 @@
 /** Live watchers, as etcd's v2store `watcherHub` (one-shot watchers only: no stream mode). */
-import { indexOf, type StoreEvent } from './event.js';
+import { watchSees } from '@etc/protocol';
+import { indexOf, type StoreEvent, watchEventOf } from './event.js';
 import { joinPath, segmentsOf } from './tree.js';
 
 /** A pending wait on a key. */
@@ -10,14 +11,6 @@ export interface Watcher {
   readonly sinceIndex: number;
   /** Called once with the event that answers the wait. */
   readonly deliver: (event: StoreEvent) => void;
-}
-
-/** True when `keyPath` lies in a hidden (`_`) segment below `watchPath` (etcd's `isHidden`). */
-export function isHiddenBelow(watchPath: string, keyPath: string): boolean {
-  if (watchPath.length > keyPath.length) return false;
-  let after = keyPath.slice(watchPath.length);
-  if (!after.startsWith('/')) after = `/${after}`;
-  return after.includes('/_');
 }
 
 /** Watchers by watched key; a watcher leaves the hub once it is answered or removed. */
@@ -57,22 +50,25 @@ export class WatcherHub {
   /** Offers `event` to watchers on its key and every ancestor (etcd's `notify`, after the history add). */
   notify(event: StoreEvent): void {
     let path = '/';
-    this.notifyWatchers(event, path, false);
+    this.notifyWatchers(event, path);
     for (const segment of segmentsOf(event.node.key ?? '/')) {
       path = joinPath(path, segment);
-      this.notifyWatchers(event, path, false);
+      this.notifyWatchers(event, path);
     }
   }
 
-  /** Offers `event` to the watchers on `path`; `deleted` when `path` was removed by the event. */
-  notifyWatchers(event: StoreEvent, path: string, deleted: boolean): void {
+  /**
+   * Offers `event` to the watchers on `path` (`watchSees`, the live variant). The store calls it
+   * for the event's key and each ancestor, and for every node a removal took with it, so a watcher
+   * here is on a node that existed.
+   */
+  notifyWatchers(event: StoreEvent, path: string): void {
     const list = this.watchers.get(path);
     if (!list) return;
-    const eventKey = event.node.key ?? '/';
-    const originalPath = eventKey === path;
+    const index = indexOf(event);
+    const seen = watchEventOf(event);
     for (const watcher of [...list]) {
-      if (!originalPath && isHiddenBelow(path, eventKey)) continue;
-      if ((watcher.recursive || originalPath || deleted) && indexOf(event) >= watcher.sinceIndex) {
+      if (index >= watcher.sinceIndex && watchSees(watcher, seen, 'live')) {
         this.remove(watcher);
         watcher.deliver(event);
       }

@@ -2,7 +2,13 @@ import type { EtcdResult } from './results.js';
 
 /** What every call may carry: a timeout in milliseconds and an `AbortSignal`. */
 export interface CallOptions {
-  /** Milliseconds before the call rejects with `TimedOut`; no limit when absent. */
+  /**
+   * Milliseconds the whole call may take before it rejects with `TimedOut` (a write: with
+   * `OutcomeUnknown` caused by it, since it may have been applied). 0 or less: the deadline has
+   * already passed, so the call rejects with `TimedOut` at once and nothing is sent; beyond
+   * 2^31 - 1 (about 24.8 days) or `Infinity`: no limit; `NaN`: a `TypeError`. When absent, the
+   * adapter's default timeout applies, except to waits.
+   */
   timeout?: number | undefined;
   /** Aborting rejects the call with the signal's reason. */
   signal?: AbortSignal | undefined;
@@ -59,9 +65,13 @@ export interface DeleteRequest extends CallOptions {
 export interface Adapter {
   /** The first endpoint, e.g. `http://127.0.0.1:2379`. */
   readonly url: string;
+  /** Reads a key (or waits for its next change with `wait`); resolves with a `Got` or the event's result, rejects with the error class of the answer. */
   get(request: GetRequest): Promise<EtcdResult>;
+  /** Writes a key (a PUT): set, create, update, compare-and-swap or refresh, by the request's fields. */
   set(request: SetRequest): Promise<EtcdResult>;
+  /** Creates an in-order key inside `key` (a POST); resolves with `Created`. */
   append(request: AppendRequest): Promise<EtcdResult>;
+  /** Deletes a key or directory, optionally compare-and-delete. */
   delete(request: DeleteRequest): Promise<EtcdResult>;
   /** Releases connections, timers and pending waits (they reject). Idempotent. */
   close(): Promise<void>;

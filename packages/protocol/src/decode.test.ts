@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeNode, decodeResponse, parseEtcdTime } from './decode.js';
+import { BODY_EXCERPT_LENGTH, decodeNode, decodeResponse, decodeResult, parseEtcdTime } from './decode.js';
 import {
   EtcdError,
   EtcException,
@@ -11,6 +11,7 @@ import {
 } from './errors.js';
 import { Directory, Node, Value } from './nodes.js';
 import {
+  ComparedThenDeleted,
   ComparedThenSwapped,
   Created,
   Deleted,
@@ -50,7 +51,7 @@ describe('parseEtcdTime', () => {
 });
 
 describe('decodeResponse: results', () => {
-  it('maps each action to its class and keeps the headers', () => {
+  it('maps each action to exactly its class and keeps the headers', () => {
     const cases: Array<[string, Function]> = [
       ['get', Got],
       ['set', SetResult],
@@ -59,19 +60,43 @@ describe('decodeResponse: results', () => {
       ['compareAndSwap', ComparedThenSwapped],
       ['delete', Deleted],
       ['expire', Expired],
+      ['compareAndDelete', ComparedThenDeleted],
+      ['somethingNew', EtcdResult],
     ];
     for (const [action, cls] of cases) {
       const result = ok({ action, node: { key: '/a', value: 'v', modifiedIndex: 5, createdIndex: 4 } });
-      expect(result).toBeInstanceOf(cls);
-      expect(result).toBeInstanceOf(EtcdResult);
+      expect(result.constructor, action).toBe(cls);
       expect(result.action).toBe(action);
       expect(result.etcdIndex).toBe(42);
       expect(result.raftIndex).toBe(100);
       expect(result.raftTerm).toBe(2);
     }
-    expect(ok({ action: 'update', node: { key: '/a' } })).toBeInstanceOf(SetResult);
-    expect(ok({ action: 'expire', node: { key: '/a' } })).toBeInstanceOf(Deleted);
+  });
+
+  it('keeps the class hierarchy: storing actions are a Set, removing ones a Deleted', () => {
+    for (const action of ['set', 'update', 'create', 'compareAndSwap']) {
+      expect(ok({ action, node: { key: '/a' } }), action).toBeInstanceOf(SetResult);
+    }
+    for (const action of ['delete', 'expire', 'compareAndDelete']) {
+      expect(ok({ action, node: { key: '/a' } }), action).toBeInstanceOf(Deleted);
+    }
+    expect(ok({ action: 'get', node: { key: '/a' } })).not.toBeInstanceOf(SetResult);
+    expect(ok({ action: 'set', node: { key: '/a' } })).toBeInstanceOf(EtcdResult);
     expect(SetResult.name).toBe('Set');
+  });
+
+  it('decodes a compareAndDelete with its prevNode', () => {
+    const result = ok({
+      action: 'compareAndDelete',
+      node: { key: '/lock', modifiedIndex: 12, createdIndex: 10 },
+      prevNode: { key: '/lock', value: 'me', modifiedIndex: 10, createdIndex: 10 },
+    });
+    expect(result.constructor).toBe(ComparedThenDeleted);
+    expect(result.node.constructor).toBe(Node);
+    expect(result.value).toBeUndefined();
+    expect(result.index).toBe(12);
+    expect(result.prevNode?.constructor).toBe(Value);
+    expect((result.prevNode as Value).value).toBe('me');
   });
 
   it('exposes the node fields on the result and leaves absent fields absent', () => {
@@ -238,6 +263,8 @@ describe('decodeResponse: errors', () => {
       '{"action":"get","node":{"key":"/a","expiration":"soon"}}',
       '{"action":"get","node":{"key":"/a","dir":true,"nodes":{}}}',
       '{"action":"get","node":{"key":"/a","modifiedIndex":-1}}',
+      '{"action":"get","node":{"key":"/a","ttl":1.5}}',
+      '{"action":"get","node":{"key":"/a","ttl":"5"}}',
     ];
     for (const body of broken) {
       expect(() => decodeResponse({ status: 200, headers, body }), body).toThrow(InvalidResponse);
@@ -252,5 +279,142 @@ describe('decodeNode', () => {
   it('builds nodes and rejects bad shapes with InvalidResponse', () => {
     expect(decodeNode({ key: '/a', value: 'x' })).toBeInstanceOf(Value);
     expect(() => decodeNode('nope')).toThrow(InvalidResponse);
+  });
+});
+
+// What etcd 3.4.23 sent (captured with tooling/faults/src/late-expiry.test.ts's setup: a key with
+// ttl 1, the member stopped with SIGSTOP for 2.6 s, then SIGCONT): its expiry sweep had not run yet.
+const lateGet =
+  '{"action":"get","node":{"key":"/neg","value":"v","expiration":"2026-12-01T22:03:30.647682315Z","ttl":-1,"modifiedIndex":4,"createdIndex":4}}\n';
+const lateExpire =
+  '{"action":"expire","node":{"key":"/neg","modifiedIndex":6,"createdIndex":4},"prevNode":{"key":"/neg","value":"v","expiration":"2026-12-01T22:03:30.647682315Z","ttl":-1,"modifiedIndex":4,"createdIndex":4}}\n';
+const lateHeaders = { 'x-etcd-index': '5', 'x-raft-index': '7', 'x-raft-term': '2' };
+
+describe('decodeResponse: late expiry (negative ttl)', () => {
+  it('keeps the negative ttl of an overdue key as etcd sent it', () => {
+    const result = decodeResponse({ status: 200, headers: lateHeaders, body: lateGet });
+    expect(result.constructor).toBe(Got);
+    expect(result.ttl).toBe(-1);
+    expect(result.node.ttl).toBe(-1);
+    expect(result.value).toBe('v');
+    expect(result.expiration?.toISOString()).toBe('2026-12-01T22:03:30.647Z');
+  });
+
+  it('keeps it in the prevNode of the late expire event a watch receives', () => {
+    const result = decodeResponse({ status: 200, headers: lateHeaders, body: lateExpire });
+    expect(result.constructor).toBe(Expired);
+    expect(result.prevNode?.ttl).toBe(-1);
+    expect(result.index).toBe(6);
+  });
+
+  it('accepts any negative safe integer ttl, and rejects unsafe ones', () => {
+    const node = (ttl: number) => ({ action: 'get', node: { key: '/a', value: 'v', ttl } });
+    expect(ok(node(-12)).ttl).toBe(-12);
+    expect(() => ok(node(2 ** 53))).toThrow(InvalidResponse);
+    expect(() => ok(node(-(2 ** 53)))).toThrow(InvalidResponse);
+  });
+});
+
+describe('decodeResponse: indexes above 2^53', () => {
+  const big = '9007199254740993'; // 2^53 + 1: not exactly representable as a number
+
+  it('rejects an unsafe modifiedIndex or createdIndex, in node and prevNode', () => {
+    for (const body of [
+      `{"action":"get","node":{"key":"/a","value":"1","modifiedIndex":${big}}}`,
+      `{"action":"get","node":{"key":"/a","value":"1","createdIndex":${big}}}`,
+      `{"action":"set","node":{"key":"/a","value":"1"},"prevNode":{"key":"/a","modifiedIndex":${big}}}`,
+      `{"action":"get","node":{"dir":true,"nodes":[{"key":"/a","modifiedIndex":${big}}]}}`,
+    ]) {
+      expect(() => decodeResponse({ status: 200, headers, body }), body).toThrow(InvalidResponse);
+    }
+    const largest = `{"action":"get","node":{"key":"/a","modifiedIndex":${Number.MAX_SAFE_INTEGER}}}`;
+    expect(decodeResponse({ status: 200, headers, body: largest }).index).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('rejects unsafe X-Etcd-Index, X-Raft-Index and X-Raft-Term headers', () => {
+    const body = '{"action":"get","node":{"key":"/a","value":"1"}}';
+    for (const name of ['x-etcd-index', 'x-raft-index', 'x-raft-term']) {
+      expect(() => decodeResponse({ status: 200, headers: { ...headers, [name]: big }, body }), name).toThrow(
+        InvalidResponse,
+      );
+      expect(() => decodeResponse({ status: 200, headers: { ...headers, [name]: 'x' }, body }), name).toThrow(
+        InvalidResponse,
+      );
+    }
+    const safe = String(Number.MAX_SAFE_INTEGER);
+    const result = decodeResponse({
+      status: 200,
+      headers: { 'x-etcd-index': safe, 'x-raft-index': safe, 'x-raft-term': safe },
+      body,
+    });
+    expect([result.etcdIndex, result.raftIndex, result.raftTerm]).toEqual([
+      Number.MAX_SAFE_INTEGER,
+      Number.MAX_SAFE_INTEGER,
+      Number.MAX_SAFE_INTEGER,
+    ]);
+  });
+
+  it('rejects an etcd error whose index is unsafe', () => {
+    const body = `{"errorCode":100,"message":"Key not found","cause":"/a","index":${big}}`;
+    expect(() => decodeResponse({ status: 404, headers: {}, body })).toThrow(InvalidResponse);
+  });
+});
+
+describe('decodeResponse: body excerpts', () => {
+  it('keeps at most the first 200 characters of a body and never puts it in the message', () => {
+    const secret = 'Authorization: Basic dXNlcjpzZWNyZXQ=';
+    const page = `<html>${secret}${'x'.repeat(1000)}</html>`;
+    for (const status of [200, 502]) {
+      let error: unknown;
+      try {
+        decodeResponse({ status, headers: {}, body: page });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(HTTPError);
+      const e = error as HTTPError;
+      expect(BODY_EXCERPT_LENGTH).toBe(200);
+      expect(e.body).toBe(page.slice(0, 200));
+      expect(e.message).not.toContain('dXNlcjpzZWNyZXQ');
+      expect(e.message).not.toContain('<html>');
+    }
+  });
+
+  it('keeps an excerpt for a broken result too', () => {
+    const body = `{"action":"get","node":{"key":"/a","value":"${'v'.repeat(500)}","ttl":"x"}}`;
+    try {
+      decodeResponse({ status: 200, headers, body });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(InvalidResponse);
+      expect((e as InvalidResponse).body).toBe(body.slice(0, 200));
+      expect((e as InvalidResponse).message).toBe('invalid result: node.ttl is not a safe integer');
+    }
+  });
+});
+
+describe('decodeResult: the object path', () => {
+  it('decodes the wire object exactly as decodeResponse decodes its text', () => {
+    const wire = {
+      action: 'compareAndSwap',
+      node: { key: '/a', value: '2', ttl: -3, modifiedIndex: 9, createdIndex: 4 },
+      prevNode: { key: '/a', value: '1', modifiedIndex: 8, createdIndex: 4 },
+    };
+    const fromObject = decodeResult(200, headers, wire);
+    const fromText = decodeResponse({ status: 200, headers, body: JSON.stringify(wire) });
+    expect(fromObject.constructor).toBe(ComparedThenSwapped);
+    expect(fromObject).toEqual(fromText);
+  });
+
+  it('throws the etcd error of an error object and InvalidResponse for a bad one', () => {
+    const error = { errorCode: 100, message: 'Key not found', cause: '/a', index: 7 };
+    expect(() => decodeResult(404, {}, error)).toThrow(KeyNotFound);
+    expect(() => decodeResult(200, headers, { action: 'get' })).toThrow(InvalidResponse);
+    try {
+      decodeResult(200, headers, { action: 'get', node: { key: 5 } });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as InvalidResponse).body).toBe('{"action":"get","node":{"key":5}}');
+    }
   });
 });

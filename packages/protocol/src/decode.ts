@@ -26,10 +26,25 @@ export function headerValue(headers: WireResponse['headers'], name: string): str
   return Array.isArray(value) ? value[0] : value;
 }
 
-function headerIndex(headers: WireResponse['headers'], name: string): number | undefined {
+/**
+ * An index header (`X-Etcd-Index`, `X-Raft-Index`, `X-Raft-Term`): `undefined` when absent, the
+ * number when it is a safe non-negative integer, `null` when it is anything else.
+ */
+function headerIndex(headers: WireResponse['headers'], name: string): number | null | undefined {
   const value = headerValue(headers, name);
-  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
-  return Number(value);
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (!/^\d+$/.test(text)) return null;
+  const index = Number(text);
+  return Number.isSafeInteger(index) ? index : null;
+}
+
+/** How much of a body `HTTPError.body` and `InvalidResponse.body` keep: the first 200 characters. */
+export const BODY_EXCERPT_LENGTH = 200;
+
+/** The start of a body as errors keep it (at most `BODY_EXCERPT_LENGTH` characters). */
+function excerpt(body: string): string {
+  return body.length > BODY_EXCERPT_LENGTH ? body.slice(0, BODY_EXCERPT_LENGTH) : body;
 }
 
 const reasons: Readonly<Record<number, string>> = {
@@ -55,8 +70,9 @@ function fail(where: string, field: string, what: string): never {
   throw new TypeError(`${where}.${field} is not ${what}`);
 }
 
+/** An index etcd may send: a non-negative integer that a JavaScript number holds exactly. */
 function isIndex(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** Builds a node, checking each field etcd may send; throws a `TypeError` naming a bad one. */
@@ -66,11 +82,13 @@ function nodeFrom(wire: unknown, where: string): Node {
   if (key !== undefined && typeof key !== 'string') fail(where, 'key', 'a string');
   if (value !== undefined && typeof value !== 'string') fail(where, 'value', 'a string');
   if (dir !== undefined && typeof dir !== 'boolean') fail(where, 'dir', 'a boolean');
-  if (ttl !== undefined && !isIndex(ttl)) fail(where, 'ttl', 'a non-negative integer');
+  // A negative ttl is etcd's answer when its expiry sweep runs late (the key is overdue).
+  if (ttl !== undefined && !(typeof ttl === 'number' && Number.isSafeInteger(ttl)))
+    fail(where, 'ttl', 'a safe integer');
   if (modifiedIndex !== undefined && !isIndex(modifiedIndex))
-    fail(where, 'modifiedIndex', 'a non-negative integer');
+    fail(where, 'modifiedIndex', 'a safe non-negative integer');
   if (createdIndex !== undefined && !isIndex(createdIndex))
-    fail(where, 'createdIndex', 'a non-negative integer');
+    fail(where, 'createdIndex', 'a safe non-negative integer');
   let expires: Date | undefined;
   if (expiration !== undefined) {
     expires = typeof expiration === 'string' ? parseEtcdTime(expiration) : undefined;
@@ -93,60 +111,113 @@ export function decodeNode(wire: unknown): Node {
   try {
     return nodeFrom(wire, 'node');
   } catch (error) {
-    throw new InvalidResponse(200, `invalid node: ${(error as Error).message}`, JSON.stringify(wire) ?? '');
+    throw new InvalidResponse(
+      200,
+      `invalid node: ${(error as Error).message}`,
+      excerpt(JSON.stringify(wire) ?? ''),
+    );
+  }
+}
+
+/** A body as `parseBody` read it: `json` is meaningful only when `parsed`. */
+export interface ParsedBody {
+  parsed: boolean;
+  json: unknown;
+}
+
+/** Parses a response body as JSON; `parsed` is false for an empty body or text that is not JSON. */
+export function parseBody(body: string): ParsedBody {
+  if (body.trim() === '') return { parsed: false, json: undefined };
+  try {
+    return { parsed: true, json: JSON.parse(body) };
+  } catch {
+    return { parsed: false, json: undefined };
   }
 }
 
 /**
- * The one decoder: turns a keys-API response (status, headers, body) into the result class of its
- * action, or throws the matching error (`EtcdError` subclass, `HTTPError`, `InvalidResponse`).
+ * The one decoder: turns a keys-API response (status, headers, body text) into the result class of
+ * its action, or throws the matching error (`EtcdError` subclass, `HTTPError`, `InvalidResponse`).
+ * It is `parseBody` followed by `decodeResult`. Errors keep at most the first 200 characters of the
+ * body (`HTTPError.body`) and never put the body, or anything of the request, in their message.
  */
 export function decodeResponse(response: WireResponse): EtcdResult {
   const { status, headers, body } = response;
-  let json: unknown;
-  let parsed = false;
-  if (body.trim() !== '') {
-    try {
-      json = JSON.parse(body);
-      parsed = true;
-    } catch {
-      // Not JSON: handled below as a non-etcd response.
-    }
-  }
-  if (parsed && isRecord(json) && typeof json.errorCode === 'number') throw decodeError(json, headers);
-  if (status < 200 || status >= 300) {
-    const reason = reasons[status] ? ` ${reasons[status]}` : '';
-    throw new HTTPError(status, `HTTP ${status}${reason} (not an etcd response)`, body);
-  }
+  const { parsed, json } = parseBody(body);
   if (!parsed) {
+    if (status < 200 || status >= 300) throw notEtcd(status, body);
     const what = body.trim() === '' ? 'is empty' : 'is not valid JSON (truncated or not from etcd)';
-    throw new InvalidResponse(status, `response body ${what}`, body);
+    throw new InvalidResponse(status, `response body ${what}`, excerpt(body));
   }
+  return decodeResult(status, headers, json, body);
+}
+
+function notEtcd(status: number, body: string): HTTPError {
+  const reason = reasons[status] ? ` ${reasons[status]}` : '';
+  return new HTTPError(status, `HTTP ${status}${reason} (not an etcd response)`, excerpt(body));
+}
+
+/**
+ * The decoder's second half, for an adapter that already has the body as a JSON value (the mock
+ * hands over the object it would have serialised): checks it as `decodeResponse` does and builds the
+ * result, or throws. `body`, when given, is the text the errors keep an excerpt of; without it they
+ * keep an excerpt of the JSON.
+ */
+export function decodeResult(
+  status: number,
+  headers: WireResponse['headers'],
+  json: unknown,
+  body?: string,
+): EtcdResult {
+  const text = (): string => excerpt(body ?? JSON.stringify(json) ?? '');
+  if (isRecord(json) && typeof json.errorCode === 'number') throw decodeError(status, json, headers, text);
+  if (status < 200 || status >= 300) throw notEtcd(status, body ?? JSON.stringify(json) ?? '');
   if (!isRecord(json) || typeof json.action !== 'string' || !isRecord(json.node)) {
-    throw new InvalidResponse(status, 'response body has no "action" and "node" (not an etcd result)', body);
+    throw new InvalidResponse(
+      status,
+      'response body has no "action" and "node" (not an etcd result)',
+      text(),
+    );
   }
   const etcdIndex = headerIndex(headers, 'x-etcd-index');
-  if (etcdIndex === undefined) throw new InvalidResponse(status, 'response has no X-Etcd-Index header', body);
+  if (etcdIndex === undefined)
+    throw new InvalidResponse(status, 'response has no X-Etcd-Index header', text());
+  if (etcdIndex === null) {
+    throw new InvalidResponse(status, 'the X-Etcd-Index header is not a safe non-negative integer', text());
+  }
+  const raftIndex = headerIndex(headers, 'x-raft-index');
+  const raftTerm = headerIndex(headers, 'x-raft-term');
+  if (raftIndex === null || raftTerm === null) {
+    const name = raftIndex === null ? 'X-Raft-Index' : 'X-Raft-Term';
+    throw new InvalidResponse(status, `the ${name} header is not a safe non-negative integer`, text());
+  }
   let node: Node;
   let prevNode: Node | undefined;
   try {
     node = nodeFrom(json.node, 'node');
     if (json.prevNode !== undefined) prevNode = nodeFrom(json.prevNode, 'prevNode');
   } catch (error) {
-    throw new InvalidResponse(status, `invalid result: ${(error as Error).message}`, body);
+    throw new InvalidResponse(status, `invalid result: ${(error as Error).message}`, text());
   }
-  return resultFor({
-    action: json.action,
-    node,
-    prevNode,
-    etcdIndex,
-    raftIndex: headerIndex(headers, 'x-raft-index'),
-    raftTerm: headerIndex(headers, 'x-raft-term'),
-  });
+  return resultFor({ action: json.action, node, prevNode, etcdIndex, raftIndex, raftTerm });
 }
 
-function decodeError(json: Record<string, unknown>, headers: WireResponse['headers']): EtcdError {
-  const index = typeof json.index === 'number' ? json.index : headerIndex(headers, 'x-etcd-index');
+function decodeError(
+  status: number,
+  json: Record<string, unknown>,
+  headers: WireResponse['headers'],
+  text: () => string,
+): EtcdError | InvalidResponse {
+  let index: number | undefined;
+  if (json.index !== undefined) {
+    if (!isIndex(json.index)) {
+      return new InvalidResponse(status, 'error body: index is not a safe non-negative integer', text());
+    }
+    index = json.index;
+  } else {
+    const header = headerIndex(headers, 'x-etcd-index');
+    index = header ?? undefined;
+  }
   return etcdErrorFor({
     errorCode: json.errorCode as number,
     message: typeof json.message === 'string' ? json.message : undefined,

@@ -38,6 +38,7 @@ export class EtcException extends Error {
 
   // `this` is the class `instanceof` is asked about (a subclass too), so its own brand is checked.
   // biome-ignore-start lint/complexity/noThisInStatic: the receiver is the subclass being tested
+  /** `instanceof` by brand, so an error from another copy of this package still matches. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
     const brands = (value as { [kBrands]?: unknown })[kBrands];
@@ -120,126 +121,158 @@ export class EtcdError extends EtcException {
 }
 
 /* One class per etcd error code, named as in the original library. */
+
+/** Error 100: the key does not exist (a get, update, delete or refresh of a missing key); `cause` is the key. */
 export class KeyNotFound extends EtcdError {
   static override readonly brand = 'KeyNotFound';
   static override readonly errorCode = 100;
 }
+/** Error 101: a compare-and-swap or compare-and-delete whose `prevValue` or `prevIndex` did not match. */
 export class TestFailed extends EtcdError {
   static override readonly brand = 'TestFailed';
   static override readonly errorCode = 101;
 }
+/** Error 102: a value operation on a directory, such as a set, compare or delete without `dir` on a directory. */
 export class NotFile extends EtcdError {
   static override readonly brand = 'NotFile';
   static override readonly errorCode = 102;
 }
+/** Error 103: the cluster has reached its maximum number of peers; defined by etcd v2 but not sent by etcd 3.x. */
 export class NoMorePeer extends EtcdError {
   static override readonly brand = 'NoMorePeer';
   static override readonly errorCode = 103;
 }
+/** Error 104: the key's path goes through a value (a file), so it cannot be a directory; `cause` is that file. */
 export class NotDir extends EtcdError {
   static override readonly brand = 'NotDir';
   static override readonly errorCode = 104;
 }
+/** Error 105: the key already exists, answered to a `create` (`prevExist=false`). */
 export class NodeExist extends EtcdError {
   static override readonly brand = 'NodeExist';
   static override readonly errorCode = 105;
 }
+/** Error 106: the key's prefix is reserved by etcd; defined by etcd v2 but not sent by etcd 3.x. */
 export class KeyIsPreserved extends EtcdError {
   static override readonly brand = 'KeyIsPreserved';
   static override readonly errorCode = 106;
 }
+/** Error 107: a write to the root `/`, which is read-only. */
 export class RootROnly extends EtcdError {
   static override readonly brand = 'RootROnly';
   static override readonly errorCode = 107;
 }
+/** Error 108: a delete of a directory that has children, without `recursive`. */
 export class DirNotEmpty extends EtcdError {
   static override readonly brand = 'DirNotEmpty';
   static override readonly errorCode = 108;
 }
+/** Error 109: the peer address is already in use; defined by etcd v2 but not sent by etcd 3.x. */
 export class ExistingPeerAddr extends EtcdError {
   static override readonly brand = 'ExistingPeerAddr';
   static override readonly errorCode = 109;
 }
+/** Error 110: authentication is enabled and the request's credentials (or the guest role) do not allow it. */
 export class Unauthorized extends EtcdError {
   static override readonly brand = 'Unauthorized';
   static override readonly errorCode = 110;
 }
+/** Error 200: a value was required in the form; defined by etcd v2 but not sent by etcd 3.x. */
 export class ValueRequired extends EtcdError {
   static override readonly brand = 'ValueRequired';
   static override readonly errorCode = 200;
 }
+/** Error 201: `prevValue` was sent empty. */
 export class PrevValueRequired extends EtcdError {
   static override readonly brand = 'PrevValueRequired';
   static override readonly errorCode = 201;
 }
+/** Error 202: the `ttl` sent is not a non-negative integer. */
 export class TTLNaN extends EtcdError {
   static override readonly brand = 'TTLNaN';
   static override readonly errorCode = 202;
 }
+/** Error 203: the `prevIndex` or `waitIndex` sent is not a non-negative integer. */
 export class IndexNaN extends EtcdError {
   static override readonly brand = 'IndexNaN';
   static override readonly errorCode = 203;
 }
+/** Error 204: a value or a TTL was required; defined by etcd v2 but not sent by etcd 3.x. */
 export class ValueOrTTLRequired extends EtcdError {
   static override readonly brand = 'ValueOrTTLRequired';
   static override readonly errorCode = 204;
 }
+/** Error 205: the timeout sent is not a number; defined by etcd v2 but not sent by etcd 3.x. */
 export class TimeoutNaN extends EtcdError {
   static override readonly brand = 'TimeoutNaN';
   static override readonly errorCode = 205;
 }
+/** Error 206: a name was required; defined by etcd v2 but not sent by etcd 3.x. */
 export class NameRequired extends EtcdError {
   static override readonly brand = 'NameRequired';
   static override readonly errorCode = 206;
 }
+/** Error 207: an index or a value was required; defined by etcd v2 but not sent by etcd 3.x. */
 export class IndexOrValueRequired extends EtcdError {
   static override readonly brand = 'IndexOrValueRequired';
   static override readonly errorCode = 207;
 }
+/** Error 208: an index and a value were both given where only one may be; defined by etcd v2 but not sent by etcd 3.x. */
 export class IndexValueMutex extends EtcdError {
   static override readonly brand = 'IndexValueMutex';
   static override readonly errorCode = 208;
 }
+/** Error 209: a field etcd could not accept, such as a boolean that is not one, or `wait` on a request that is not a GET. */
 export class InvalidField extends EtcdError {
   static override readonly brand = 'InvalidField';
   static override readonly errorCode = 209;
 }
+/** Error 210: etcd could not parse the request's form or query, e.g. an invalid percent escape. */
 export class InvalidForm extends EtcdError {
   static override readonly brand = 'InvalidForm';
   static override readonly errorCode = 210;
 }
+/** Error 211: a `refresh` that also sent a value (a refresh changes only the TTL). */
 export class RefreshValue extends EtcdError {
   static override readonly brand = 'RefreshValue';
   static override readonly errorCode = 211;
 }
+/** Error 212: a `refresh` without a `ttl`. */
 export class RefreshTTLRequired extends EtcdError {
   static override readonly brand = 'RefreshTTLRequired';
   static override readonly errorCode = 212;
 }
+/** Error 300: etcd failed internally, typically a request that timed out in raft; the write may still be applied. */
 export class RaftInternal extends EtcdError {
   static override readonly brand = 'RaftInternal';
   static override readonly errorCode = 300;
 }
+/** Error 301: etcd is electing a leader; retry later (etcd 3.x answers 300 instead). */
 export class LeaderElect extends EtcdError {
   static override readonly brand = 'LeaderElect';
   static override readonly errorCode = 301;
 }
+/** Error 400: the watcher was removed by an etcd recovery; defined by etcd v2 but not sent by etcd 3.x. */
 export class WatcherCleared extends EtcdError {
   static override readonly brand = 'WatcherCleared';
   static override readonly errorCode = 400;
 }
+/** Error 401: the `waitIndex` is older than the last 1000 events etcd keeps; `client.watch()` answers it with a snapshot. */
 export class EventIndexCleared extends EtcdError {
   static override readonly brand = 'EventIndexCleared';
   static override readonly errorCode = 401;
 }
+/** Error 402: a standby-mode failure of etcd 0.4; defined by etcd v2 but never sent. */
 export class StandbyInternal extends EtcdError {
   static override readonly brand = 'StandbyInternal';
   static override readonly errorCode = 402;
 }
+/** Error 403: an invalid active cluster size of etcd 0.4; defined by etcd v2 but never sent. */
 export class InvalidActiveSize extends EtcdError {
   static override readonly brand = 'InvalidActiveSize';
   static override readonly errorCode = 403;
 }
+/** Error 404: an invalid standby remove delay of etcd 0.4; defined by etcd v2 but never sent. */
 export class InvalidRemoveDelay extends EtcdError {
   static override readonly brand = 'InvalidRemoveDelay';
   static override readonly errorCode = 404;
@@ -367,19 +400,28 @@ export class ClusterMismatch extends EtcException {
   }
 }
 
+/** Replaces what looks like an HTTP credential (`Basic <base64>`, `Bearer <token>`) with `[redacted]`. */
+function redactCredentials(text: string): string {
+  return text.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~-]+/gi, '$1$2[redacted]');
+}
+
 /** A non-etcd HTTP failure: a response with no etcd error body (a 502 from a proxy, a bare 503). */
 export class HTTPError extends EtcException {
   static override readonly brand: string = 'HTTPError';
   static override readonly code: string = 'ETC_HTTP_ERROR';
   /** The HTTP status code of the response. */
   readonly statusCode: number;
-  /** The start of the response body (at most 512 characters), for diagnostics. */
+  /**
+   * The start of the response body (at most 512 characters), for diagnostics. etcd never echoes
+   * request headers, but a proxy might: credentials that look like an `Authorization` value
+   * (`Basic ...`, `Bearer ...`) are replaced by `[redacted]`.
+   */
   readonly body: string;
 
   constructor(statusCode: number, message: string, body = '', options?: { cause?: unknown }) {
     super(message, options);
     this.statusCode = statusCode;
-    this.body = body.slice(0, 512);
+    this.body = redactCredentials(body.slice(0, 512));
   }
 }
 

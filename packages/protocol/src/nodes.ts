@@ -7,7 +7,11 @@ export class Node {
   readonly key: string;
   declare readonly modifiedIndex?: number;
   declare readonly createdIndex?: number;
-  /** Seconds left to live, rounded up, as etcd computed it when answering. */
+  /**
+   * Seconds left to live, rounded up, as etcd computed it when answering. Negative when etcd's
+   * expiry of the key is overdue: etcd removes expired keys in a sweep (every 500 ms on the leader),
+   * and a paused or overloaded member answers with the key still there and `ttl` -1 or lower.
+   */
   declare readonly ttl?: number;
   /** When the node expires. */
   declare readonly expiration?: Date;

@@ -62,6 +62,7 @@ export class EtcdResult {
   get createdIndex(): number | undefined {
     return this.node.createdIndex;
   }
+  /** The node's `ttl`: seconds left, negative when etcd's expiry of the key is overdue. */
   get ttl(): number | undefined {
     return this.node.ttl;
   }

@@ -44,6 +44,8 @@ export interface WireRequest {
   params: Array<[string, string]>;
   /** True for a long poll (`wait=true`): it may take any time to answer. */
   wait: boolean;
+  /** A JSON body (administration requests), sent as `application/json` instead of the form. */
+  json?: string | undefined;
 }
 
 /** A raw response: status, lower-cased headers and the body text. */

@@ -200,4 +200,33 @@ describe('campaign and observeLeader on the mock', () => {
     expect(await keysOf(watcher, '/election')).toEqual([(await a.won).key]);
     await (await a.won).resign();
   });
+
+  it('keeps a lost leadership lost when a refresh sent before the deadline succeeds after it', async () => {
+    const { faulty, client } = cluster().make();
+    const leadership = await campaign(client, '/e', 'a', { ttl: 3 });
+    faulty.holdRefreshes = true;
+    // The refresh sent at 1 s is held past the deadline (2.7 s), but lands before etcd's expiry (3 s).
+    await tick(2_800);
+    expect(faulty.held).toBe(1);
+    expect(leadership.signal.aborted).toBe(true);
+    faulty.release();
+    await tick(0);
+    await leadership.resign();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(leadership.held).toBe(false);
+  });
+
+  it('ends a leadership at its deadline even when the wall clock is set back meanwhile', async () => {
+    const { faulty, client } = cluster().make();
+    const leadership = await campaign(client, '/e', 'a', { ttl: 3 });
+    faulty.holdRefreshes = true;
+    await tick(500);
+    // An NTP step or a manual change: the wall clock jumps back 10 s, the monotonic one does not.
+    vi.setSystemTime(Date.now() - 10_000);
+    await tick(2_300);
+    expect(leadership.signal.aborted).toBe(true);
+    expect(leadership.held).toBe(false);
+    faulty.release();
+    await leadership.resign();
+  });
 });

@@ -1,4 +1,4 @@
-import { type Client, Value } from '@etc/client';
+import { type AbortTarget, type Client, listenForAbort, stopListening, Value } from '@etc/client';
 import type { Keeper } from './keeper.js';
 import { LeaseLost } from './lease-lost.js';
 import type { QueueHead } from './queue.js';
@@ -22,7 +22,8 @@ export abstract class Holder implements AsyncDisposable {
   private readonly controller = new AbortController();
   private readonly keeper: Keeper;
   private ended: Promise<void> | undefined;
-  private readonly onAbort = () => void this.end('aborted');
+  /** Told when the caller's signal aborts (one listener on it however many helpers share it). */
+  private readonly aborted: AbortTarget = { onAbort: () => void this.end('aborted') };
 
   constructor(
     client: Client,
@@ -40,11 +41,10 @@ export abstract class Holder implements AsyncDisposable {
       return;
     }
     lost.addEventListener('abort', () => void this.end(lost.reason), { once: true });
-    if (userSignal?.aborted) {
+    if (userSignal !== undefined && !listenForAbort(userSignal, this.aborted)) {
       this.end('aborted');
       return;
     }
-    userSignal?.addEventListener('abort', this.onAbort, { once: true });
     void this.watchOwnKey(client, head.etcdIndex + 1);
   }
 
@@ -66,6 +66,7 @@ export abstract class Holder implements AsyncDisposable {
     return this.end('released');
   }
 
+  /** Gives up the key as `release()`/`resign()` do, for `await using`; never rejects. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.giveUp();
   }
@@ -77,7 +78,7 @@ export abstract class Holder implements AsyncDisposable {
           ? reason
           : new LeaseLost(reason === 'aborted' ? 'aborted' : 'released', this.key),
       );
-      this.userSignal?.removeEventListener('abort', this.onAbort);
+      if (this.userSignal) stopListening(this.userSignal, this.aborted);
       this.ended = this.keeper.stop();
     }
     return this.ended;

@@ -1,4 +1,4 @@
-import { Client, KeyNotFound, type Value } from '@etc/client';
+import { Client, ClientClosed, KeyNotFound, type Value } from '@etc/client';
 import { MockAdapter, MockStore, mockEtcd } from '@etc/mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { KeepEvent } from './keep-event.js';
@@ -189,6 +189,73 @@ describe('keepNode on the mock', () => {
     await iterate;
     expect(seen[0]).toBe('ready');
     expect(seen.slice(1)).toEqual(['refreshed', 'refreshed']);
+  });
+
+  it('settles concurrent next() calls of its iterator in order, and every pending one on stop()', async () => {
+    const { client } = setup();
+    const kept = keepNode(client, '/svc/c', 'v', { ttl: 3 });
+    const events = kept[Symbol.asyncIterator]();
+    const first = events.next();
+    const second = events.next();
+    await tick();
+    expect(await first).toMatchObject({ value: { type: 'ready' }, done: false });
+    const third = events.next();
+    const fourth = events.next();
+    await tick(1_000);
+    expect(await second).toMatchObject({ value: { type: 'refreshed' }, done: false });
+    await kept.stop();
+    expect(await third).toEqual({ value: undefined, done: true });
+    expect(await fourth).toEqual({ value: undefined, done: true });
+    expect(await events.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('ends its iterator on return(), with every pending next() resolved done', async () => {
+    const { client } = setup();
+    const kept = keepNode(client, '/svc/r', 'v', { ttl: 3 });
+    const events = kept[Symbol.asyncIterator]();
+    const first = events.next();
+    const second = events.next();
+    await events.return?.();
+    expect(await first).toEqual({ value: undefined, done: true });
+    expect(await second).toEqual({ value: undefined, done: true });
+    await kept.stop();
+  });
+
+  it('leaves no timer behind when stopped while a refresh is in flight', async () => {
+    const { client, faulty, other } = setup();
+    const kept = keepNode(client, '/svc/a', 'v', { ttl: 3 });
+    await tick();
+    await kept.ready;
+    faulty.holdRefreshes = true;
+    await tick(1_000);
+    expect(faulty.held).toBe(1);
+    const stopped = kept.stop();
+    faulty.release();
+    await tick();
+    await stopped;
+    expect(kept.state).toBe('stopped');
+    await expect(other.get('/svc/a')).rejects.toMatchObject({ errorCode: 100 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('ends, failed, when its client is closed, instead of retrying forever', async () => {
+    const { client } = setup();
+    const log = recorder<KeepEvent>();
+    const kept = keepNode(client, '/svc/closed', 'v', { ttl: 3, onEvent: log.onEvent });
+    await tick();
+    await kept.ready;
+    await client.close();
+    await tick(1_000);
+    expect(kept.state).toBe('failed');
+    expect(log.events.at(-1)).toMatchObject({
+      type: 'lost',
+      reason: 'failed',
+      error: expect.any(ClientClosed),
+    });
+    await kept.stop();
+    await tick(10_000);
+    expect(log.types()).not.toContain('error');
+    expect(log.types().at(-1)).toBe('lost');
   });
 
   it('checks its arguments', () => {

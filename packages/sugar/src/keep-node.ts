@@ -1,4 +1,12 @@
-import { type Client, normalizeKey, type Value } from '@etc/client';
+import {
+  type AbortTarget,
+  type Client,
+  listenForAbort,
+  normalizeKey,
+  PushIterator,
+  stopListening,
+  type Value,
+} from '@etc/client';
 import type { KeepEvent, KeepState } from './keep-event.js';
 import { Keeper } from './keeper.js';
 import { checkValue, type LeaseOptions, leaseTiming } from './options.js';
@@ -22,7 +30,8 @@ export class KeptNode implements AsyncDisposable, AsyncIterable<KeepEvent> {
    */
   readonly ready: Promise<Value>;
   private readonly keeper: Keeper;
-  private readonly onAbort = () => void this.stop();
+  /** Told when `signal` aborts (one listener on the signal however many helpers share it). */
+  private readonly aborted: AbortTarget = { onAbort: () => void this.stop() };
 
   constructor(
     client: Client,
@@ -43,10 +52,9 @@ export class KeptNode implements AsyncDisposable, AsyncIterable<KeepEvent> {
     });
     this.ready = this.keeper.ready;
     this.keeper.lost.addEventListener('abort', () => void this.keeper.stop(), { once: true });
-    if (signal?.aborted) {
+    if (signal !== undefined && !listenForAbort(signal, this.aborted)) {
       void this.keeper.stop();
     } else {
-      signal?.addEventListener('abort', this.onAbort, { once: true });
       this.keeper.start();
     }
   }
@@ -74,52 +82,25 @@ export class KeptNode implements AsyncDisposable, AsyncIterable<KeepEvent> {
    * request in flight (bounded by the TTL); never rejects; idempotent.
    */
   stop(): Promise<void> {
-    this.signal?.removeEventListener('abort', this.onAbort);
+    if (this.signal) stopListening(this.signal, this.aborted);
     return this.keeper.stop();
   }
 
+  /** `stop()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<KeepEvent> {
-    const queue: (KeepEvent | undefined)[] = [];
-    let waiting: ((result: IteratorResult<KeepEvent>) => void) | undefined;
-    let done = false;
-    const unsubscribe = this.keeper.listen((event) => {
-      if (waiting) {
-        const resolve = waiting;
-        waiting = undefined;
-        resolve(event ? { value: event, done: false } : { value: undefined, done: true });
-      } else {
-        queue.push(event);
-      }
-    });
-    const finish = (): IteratorResult<KeepEvent> => {
-      done = true;
-      unsubscribe();
-      queue.length = 0;
-      return { value: undefined, done: true };
-    };
-    return {
-      next: () => {
-        if (done) return Promise.resolve({ value: undefined, done: true });
-        if (queue.length > 0) {
-          const event = queue.shift();
-          return Promise.resolve(event ? { value: event, done: false } : finish());
-        }
-        return new Promise((resolve) => {
-          waiting = (result) => resolve(result.done ? finish() : result);
-        });
-      },
-      return: () => {
-        const result = finish();
-        const resolve = waiting;
-        waiting = undefined;
-        resolve?.(result);
-        return Promise.resolve(result);
-      },
-    };
+  /**
+   * The events from now until the keeper ends (then the iteration is done). Any number of
+   * `next()` calls may be pending; `return()` (or `break`) ends this iteration only, not the keeper.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<KeepEvent, undefined> {
+    let unsubscribe: (() => void) | undefined;
+    const events = new PushIterator<KeepEvent>({ onEnd: () => unsubscribe?.() });
+    unsubscribe = this.keeper.listen((event) => (event ? events.push(event) : events.end()));
+    if (events.closed) unsubscribe();
+    return events;
   }
 }
 

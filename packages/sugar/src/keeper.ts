@@ -2,7 +2,7 @@ import { type Client, KeyNotFound, type Node, NodeExist, TestFailed, Value } fro
 import type { KeepEvent, KeepState } from './keep-event.js';
 import { LeaseLost } from './lease-lost.js';
 import type { LeaseTiming } from './options.js';
-import { backoff, isTransient, monotonic, safetyMargin, sleep } from './timing.js';
+import { mayRetryConditional, monotonic, pause, safetyMargin, sleep } from './timing.js';
 
 /** What a {@link Keeper} keeps and how. */
 export interface KeeperInit {
@@ -20,7 +20,8 @@ const maxDeleteAttempts = 5;
 /**
  * Keeps one key alive with a TTL: refreshes it with `prevIndex` (a compare-and-swap that never
  * resurrects or overwrites a node that is not ours), recreates it with `create` (never overwriting)
- * when allowed, retries transient failures with backoff, and declares the lease `expired` once no
+ * when allowed, retries what `mayRetryConditional` allows with backoff (a write whose outcome is
+ * unknown included: its condition tells on the next attempt; `ClientClosed` never), and declares the lease `expired` once no
  * refresh sent within the last TTL (less a safety margin) has succeeded. A node is "ours" while its
  * `createdIndex` and value are the ones we created; refreshes keep `createdIndex`, a `set` by
  * anyone else changes it.
@@ -130,9 +131,9 @@ export class Keeper {
       this.failures = 0;
       return delay;
     } catch (error) {
-      if (isTransient(error)) {
+      if (mayRetryConditional(error)) {
         this.emit({ type: 'error', error });
-        return backoff(this.failures++, Math.min(this.init.timing.interval, 2_000));
+        return pause(this.failures++, Math.min(this.init.timing.interval, 2_000));
       }
       this.end('failed', undefined, error);
       return 0;
@@ -296,8 +297,8 @@ export class Keeper {
         if (error instanceof TestFailed) {
           const current = await this.read().catch(() => undefined);
           node = current && this.isOurs(current, node) ? current : undefined;
-        } else if (isTransient(error)) {
-          await sleep(backoff(attempt, 1_000));
+        } else if (mayRetryConditional(error)) {
+          await sleep(pause(attempt, 1_000));
         } else {
           return;
         }

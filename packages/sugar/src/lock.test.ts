@@ -1,8 +1,9 @@
-import { Client, type Directory, KeyNotFound } from '@etc/client';
+import { Client, ClientClosed, type Directory, KeyNotFound, OutcomeUnknown } from '@etc/client';
 import { MockAdapter, MockStore, mockEtcd } from '@etc/mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { KeepEvent } from './keep-event.js';
 import { type Lock, lock } from './lock.js';
-import { FaultyAdapter } from './test-helpers.js';
+import { FaultyAdapter, recorder } from './test-helpers.js';
 
 const tick = (ms = 10) => vi.advanceTimersByTimeAsync(ms);
 
@@ -97,6 +98,61 @@ describe('lock on the mock', () => {
     expect(second?.held).toBe(true);
     expect(second?.createdIndex).toBeGreaterThan(0);
     await second?.release();
+  });
+
+  it('never adopts an append whose answer was lost: the orphan expires with its TTL, then the lock is ours', async () => {
+    const store = new MockStore();
+    const watcher = mockEtcd({ store });
+    const faulty = new FaultyAdapter(new MockAdapter({ store }));
+    faulty.loseAppends = 1;
+    const log = recorder<KeepEvent>();
+    let held: Lock | undefined;
+    const locking = lock(new Client(faulty), '/locks/u', { ttl: 3, value: 'me', onEvent: log.onEvent }).then(
+      (lock) => {
+        held = lock;
+      },
+    );
+    await tick();
+    const orphan = faulty.lostAppends[0]?.key as string;
+    expect(orphan).toBeDefined();
+    expect(log.events[0]).toMatchObject({ type: 'error', error: expect.any(OutcomeUnknown) });
+    // Joined again with a new key, behind the orphan that nobody refreshes.
+    await tick(500);
+    const keys = await queued(watcher, '/locks/u');
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toBe(orphan);
+    // Another process, queued after us, waits its turn.
+    let other: Lock | undefined;
+    void lock(mockEtcd({ store }), '/locks/u', { ttl: 3 }).then((lock) => {
+      other = lock;
+    });
+    await tick(2_000);
+    expect(held).toBeUndefined();
+    await tick(1_500);
+    await locking;
+    expect(held?.held).toBe(true);
+    expect(held?.key).toBe(keys[1]);
+    expect(held?.key).not.toBe(orphan);
+    expect(await queued(watcher, '/locks/u')).not.toContain(orphan);
+    expect(other).toBeUndefined();
+    await held?.release();
+    await tick();
+    expect(other?.held).toBe(true);
+    await other?.release();
+  });
+
+  it('rejects with ClientClosed, leaving nothing running, when its client is closed while it waits', async () => {
+    const store = new MockStore();
+    const first = await lock(mockEtcd({ store }), '/locks/c', { ttl: 3 });
+    const client = mockEtcd({ store });
+    const waiting = lock(client, '/locks/c', { ttl: 3 }).catch((error: unknown) => error);
+    await tick();
+    await client.close();
+    await tick(10_000);
+    expect(await waiting).toBeInstanceOf(ClientClosed);
+    await first.release();
+    await tick();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('checks its arguments', async () => {

@@ -1,5 +1,14 @@
-import { type Client, Directory, type EtcdResult, KeyNotFound, normalizeKey, Value } from '@etc/client';
-import { backoff, isTransient, sleep } from './timing.js';
+import {
+  type Client,
+  Directory,
+  type EtcdResult,
+  isBelow,
+  KeyNotFound,
+  mayRetry,
+  normalizeKey,
+  Value,
+} from '@etc/client';
+import { pause, sleep } from './timing.js';
 
 /** Options of {@link observeLeader}. */
 export interface ObserveLeaderOptions {
@@ -53,8 +62,8 @@ async function list(
     } catch (error) {
       if (signal?.aborted) return undefined;
       if (error instanceof KeyNotFound) return error.index;
-      if (!isTransient(error)) throw error;
-      await sleep(backoff(failures, 2_000), signal);
+      if (!mayRetry(error, false)) throw error;
+      await sleep(pause(failures, 2_000), signal);
     }
   }
   return undefined;
@@ -73,11 +82,12 @@ function apply(dir: string, candidates: Map<string, string>, event: EtcdResult):
   }
   const node = event.node;
   // The election directory itself, or a directory above it (whose removal reaches this watch).
-  if (node.key === dir || dir.startsWith(`${node.key === '/' ? '' : node.key}/`)) {
+  if (node.key === dir || isBelow(dir, node.key)) {
     if (removals.has(event.action)) candidates.clear();
     return;
   }
-  if (node.key.lastIndexOf('/') !== dir.length) return;
+  // Only the candidates (direct children) count; the watch also reports deeper keys.
+  if (!isBelow(node.key, dir) || node.key.indexOf('/', dir === '/' ? 1 : dir.length + 1) >= 0) return;
   if (removals.has(event.action)) candidates.delete(node.key);
   else if (node instanceof Value) candidates.set(node.key, node.value);
   else candidates.delete(node.key);

@@ -1,8 +1,8 @@
-import { type Client, Directory, KeyNotFound, type Value } from '@etc/client';
+import { type Client, classifyFailure, Directory, KeyNotFound, mayRetry, type Value } from '@etc/client';
 import { Keeper, notify } from './keeper.js';
 import { LeaseLost } from './lease-lost.js';
 import type { LeaseOptions, LeaseTiming } from './options.js';
-import { backoff, isTransient, monotonic, sleep } from './timing.js';
+import { monotonic, pause, sleep } from './timing.js';
 
 /** A place at the head of a queue: the keeper of our key and the etcd index at which it was first. */
 export interface QueueHead {
@@ -32,9 +32,9 @@ export async function reachHead(
     try {
       node = (await client.append(dir, value, { ttl: timing.ttl, timeout: timing.ttlMs })).node as Value;
     } catch (error) {
-      if (!isTransient(error)) throw error;
+      if (!mayJoinAgain(error)) throw error;
       notify(onEvent, { type: 'error', error });
-      await sleep(backoff(failures++, 2_000), signal);
+      await sleep(pause(failures++, 2_000), signal);
       continue;
     }
     failures = 0;
@@ -51,6 +51,29 @@ export async function reachHead(
     await keeper.stop();
     const reason: unknown = keeper.lost.reason;
     if (reason instanceof LeaseLost && reason.reason === 'failed') throw reason;
+  }
+}
+
+/**
+ * True when joining the queue may be tried again after the `append` failed with `error`. An append
+ * is not idempotent, so this is never a re-send of the same write: each attempt creates a new key.
+ * When the failed one may have been applied (`OutcomeUnknown`, a 5xx or etcd 300/301, an answer
+ * that is not etcd's), its key may exist without this process knowing its name: an orphan that
+ * nobody refreshes. It is never adopted (another process may have appended the same value), so it
+ * can never make two holders; it stays in the queue until its TTL runs out, delaying those behind
+ * it by at most one TTL. When the append certainly was not applied (refused, another cluster), the
+ * new attempt is a plain retry. Never after `close()` (`ClientClosed`) or an etcd error.
+ */
+function mayJoinAgain(error: unknown): boolean {
+  switch (classifyFailure(error)) {
+    case 'outcome-unknown':
+    case 'unavailable':
+    case 'garbled':
+    case 'network':
+    case 'mismatch':
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -81,9 +104,9 @@ async function waitTurn(
     } catch (error) {
       signal?.throwIfAborted();
       if (keeper.lost.aborted || error instanceof KeyNotFound) return undefined;
-      if (!isTransient(error)) throw error;
+      if (!mayRetry(error, false)) throw error;
       notify(onEvent, { type: 'error', error });
-      await sleep(backoff(failures++, 2_000), stop);
+      await sleep(pause(failures++, 2_000), stop);
       continue;
     }
     failures = 0;
@@ -104,7 +127,7 @@ async function waitForChange(client: Client, key: string, index: number, signal:
     await watch.next();
   } catch {
     // A watch that failed for good: read the queue again after a pause.
-    await sleep(backoff(4, 2_000), signal);
+    await sleep(pause(4, 2_000), signal);
   } finally {
     await watch.return();
   }

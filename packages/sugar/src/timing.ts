@@ -1,4 +1,4 @@
-import { ConnectionError, EtcdError, HTTPError, InvalidResponse } from '@etc/client';
+import { backoff, classifyFailure, listenForAbort, mayRetry, stopListening } from '@etc/client';
 
 /**
  * How long before the TTL runs out a lease counts as lost, in milliseconds: a tenth of the TTL,
@@ -16,33 +16,39 @@ export function monotonic(): number {
   return performance.now();
 }
 
-/** Jittered exponential backoff in milliseconds: between half and all of `min(cap, 100 · 2^failures)`. */
-export function backoff(failures: number, cap: number): number {
-  const ceiling = Math.min(cap, 100 * 2 ** Math.min(failures, 16));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
+/**
+ * The pause before retry number `failures` of a helper: `@etc/protocol`'s one backoff formula,
+ * jittered, from 100 ms doubling up to `cap`.
+ */
+export function pause(failures: number, cap: number): number {
+  return backoff(failures, { base: 100, cap });
 }
 
 /**
- * True for failures worth retrying: the network (`ConnectionError`, which includes `TimedOut` and
- * `OutcomeUnknown`), a 5xx or garbled answer, and etcd's own transient errors (300, 301).
+ * True when a read, or one of the keeper's conditional writes (a create that never overwrites, a
+ * refresh or delete with `prevIndex`), may be sent again after `error`: whatever `mayRetry` allows
+ * for a read, and also a write whose outcome is unknown (`OutcomeUnknown`), since its condition
+ * fails if the first one was applied, and the keeper then reads the key to learn which. Never after
+ * `close()` (`ClientClosed`) or an etcd error that retrying cannot fix.
  */
-export function isTransient(error: unknown): boolean {
-  if (error instanceof ConnectionError) return true;
-  if (error instanceof InvalidResponse) return true;
-  if (error instanceof HTTPError) return error.statusCode >= 500;
-  return error instanceof EtcdError && (error.errorCode === 300 || error.errorCode === 301);
+export function mayRetryConditional(error: unknown): boolean {
+  return classifyFailure(error) === 'outcome-unknown' || mayRetry(error, false);
 }
 
-/** Resolves after `ms` milliseconds, or at once when `signal` aborts (it never rejects). */
+/**
+ * Resolves after `ms` milliseconds, or at once when `signal` aborts (it never rejects). However
+ * many sleeps share one signal, it carries one listener.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
+    const target = { onAbort: () => done() };
     const done = () => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
+      if (signal) stopListening(signal, target);
       resolve();
     };
     const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
+    if (signal) listenForAbort(signal, target);
   });
 }

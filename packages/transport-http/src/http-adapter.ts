@@ -1,5 +1,8 @@
 import {
   type Adapter,
+  type AdminAdapter,
+  type AdminRequest,
+  type AdminResponse,
   type AppendRequest,
   Call,
   type CallKind,
@@ -11,6 +14,7 @@ import {
   type DeleteRequest,
   deadline,
   decodeResponse,
+  diagnostics,
   type EtcdResult,
   EtcException,
   encodeAppend,
@@ -28,6 +32,7 @@ import {
   type WireResponse,
 } from '@etc/protocol';
 import type { Dispatcher } from 'undici';
+import { adminEndpoint, adminWire } from './admin/admin-wire.js';
 import { connectionFailure } from './connection-failure.js';
 import type { Endpoint } from './endpoint.js';
 import { MemberList } from './member-list.js';
@@ -67,13 +72,13 @@ type HttpCall = Call<CallOptions & { wire?: WireRequest }>;
 /**
  * The `Adapter` that speaks etcd's v2 HTTP API through undici. Its core sends one request to one
  * member; the shared layers of `@etc/protocol` do the rest, in this order (outermost first):
- * close, deadline and abort, the user's own `layers`, failover across members (attempt timeout,
+ * diagnostics, close, deadline and abort, the user's own `layers`, failover across members (attempt timeout,
  * retry rules), cluster-id check. Keep-alive pools per member, a separate pool for waits, TLS and
  * Basic auth. Results and etcd errors come from `decodeResponse`; network failures become
  * `ConnectionRefused`, `ConnectionError`, or `OutcomeUnknown` for a write that may have been sent.
  * The constructor throws a `TypeError` for invalid options.
  */
-export class HttpAdapter implements Adapter {
+export class HttpAdapter implements Adapter, AdminAdapter {
   readonly #members: MemberList;
   readonly #headers: Readonly<Record<string, string>> | undefined;
   readonly #formHeaders: Readonly<Record<string, string>>;
@@ -82,6 +87,8 @@ export class HttpAdapter implements Adapter {
   readonly #closing: Closing;
   readonly #guard = new ClusterGuard();
   readonly #send: Send;
+  /** `#send` without failover: for administration requests to one given member (`adminAt`). */
+  readonly #sendTo: Send;
   /** The layers calls pass through, outermost first. */
   readonly layers: readonly Layer[];
   #syncTimer: ReturnType<typeof setInterval> | undefined;
@@ -100,6 +107,7 @@ export class HttpAdapter implements Adapter {
     this.#members = new MemberList(resolved.endpoints, endpointOptions);
     this.#closing = new Closing(() => this.url);
     this.layers = Object.freeze([
+      diagnostics(),
       this.#closing,
       deadline({ timeout: resolved.timeout }),
       ...resolved.layers,
@@ -110,6 +118,10 @@ export class HttpAdapter implements Adapter {
       this.#guard,
     ]);
     this.#send = compose((call) => this.#core(call as HttpCall), this.layers);
+    this.#sendTo = compose(
+      (call) => this.#core(call as HttpCall),
+      this.layers.filter((layer) => layer.name !== 'failover'),
+    );
     if (resolved.syncInterval !== undefined) {
       this.#syncTimer = setInterval(() => this.#backgroundSync(), resolved.syncInterval);
       this.#syncTimer.unref();
@@ -167,8 +179,46 @@ export class HttpAdapter implements Adapter {
   async sync(options?: CallOptions): Promise<readonly string[]> {
     const call: HttpCall = new Call('sync', { ...options, wire: membersRequest }, 'read');
     const response = (await this.#send(call)) as WireResponse;
-    this.#members.replace(parseMembers(response));
+    this.#members.replace(parseMembers(response, (url) => this.#members.accepts(url)));
     return this.endpoints;
+  }
+
+  // ---- Administration (the `AdminAdapter` seam; client.cluster / client.auth build on it) ----
+
+  /**
+   * Sends one administration request (members, stats, auth...) to the member in use, through the
+   * same layers as keys calls (auth, TLS, deadline, failover): a GET is a read (moves on after a
+   * network failure or a 5xx), anything else a write (moves on only when certainly not sent).
+   * Resolves with the raw answer (a 5xx rejects, as `HTTPError`); a `TypeError` for a bad request.
+   */
+  async admin(request: AdminRequest): Promise<AdminResponse> {
+    const call = this.#adminCall(request);
+    const response = (await this.#send(call)) as WireResponse;
+    return { ...response, endpoint: call.endpoint ?? this.url };
+  }
+
+  /**
+   * Sends one administration request to `endpoint` only (a listed member, or a client URL a member
+   * advertises), without failover: the health of each member, the stats of the leader. An https-only
+   * adapter refuses an `http:` endpoint with a `ConnectionError` (nothing is sent).
+   */
+  async adminAt(endpoint: string, request: AdminRequest): Promise<AdminResponse> {
+    const call = this.#adminCall(request);
+    const url = adminEndpoint(endpoint, (u) => this.#members.accepts(u));
+    const { endpoint: member, temporary } = this.#members.endpointFor(url);
+    call.endpoint = url;
+    call.member = member;
+    try {
+      return { ...((await this.#sendTo(call)) as WireResponse), endpoint: url };
+    } finally {
+      if (temporary) await member.close();
+    }
+  }
+
+  #adminCall(request: AdminRequest): HttpCall {
+    const wire = adminWire(request);
+    const options = { timeout: request.timeout, signal: request.signal, wire };
+    return new Call('admin', options, wire.method === 'GET' ? 'read' : 'write');
   }
 
   /**
@@ -267,7 +317,8 @@ export class HttpAdapter implements Adapter {
     call: HttpCall,
     onHeaders?: (call: HttpCall, headers: WireResponse['headers']) => void,
   ): Promise<WireResponse> {
-    const form = wire.method === 'PUT' || wire.method === 'POST';
+    const json = wire.json;
+    const form = json === undefined && (wire.method === 'PUT' || wire.method === 'POST');
     const path = form || wire.params.length === 0 ? wire.path : `${wire.path}?${formEncode(wire.params)}`;
     const pool = wire.wait ? member.waits : member.pool;
     if (pool.closed || pool.destroyed) {
@@ -281,8 +332,13 @@ export class HttpAdapter implements Adapter {
       response = await pool.request({
         path,
         method: wire.method,
-        headers: form ? this.#formHeaders : this.#headers,
-        body: form ? formEncode(wire.params) : null,
+        headers:
+          json !== undefined
+            ? { ...this.#formHeaders, 'content-type': 'application/json' }
+            : form
+              ? this.#formHeaders
+              : this.#headers,
+        body: json ?? (form ? formEncode(wire.params) : null),
         signal: call.attempt,
       });
       call.answered({ endpoint: member.url, clusterId: headerValue(response.headers, 'x-etcd-cluster-id') });

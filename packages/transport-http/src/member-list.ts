@@ -5,6 +5,10 @@ import { Endpoint, type EndpointOptions } from './endpoint.js';
  * the others in list order after it; a member that fails hands "in use" on to the next one, and a
  * member that answers becomes the one in use. `replace` swaps in a refreshed list: members that
  * stay keep their connections, removed ones are closed once their pending requests end.
+ *
+ * A list whose endpoints were all https at construction is `httpsOnly`: it never takes an `http:`
+ * URL afterwards (a member advertising one is skipped), so credentials never travel in clear and
+ * the TLS options (client certificate included) stay in use.
  */
 export class MemberList {
   readonly #options: EndpointOptions;
@@ -12,9 +16,28 @@ export class MemberList {
   #current = 0;
   readonly #retired = new Set<Endpoint>();
 
+  /** True when every endpoint given at construction is https: `http:` URLs are then refused. */
+  readonly httpsOnly: boolean;
+
   constructor(urls: readonly string[], options: EndpointOptions) {
     this.#options = options;
+    this.httpsOnly = urls.every((url) => url.startsWith('https:'));
     this.#members = urls.map((url) => new Endpoint(url, options));
+  }
+
+  /** Whether this list may use `url` (an origin): any URL, or only https ones for an https-only list. */
+  accepts(url: string): boolean {
+    return !this.httpsOnly || url.startsWith('https:');
+  }
+
+  /**
+   * The endpoint for `url` (an origin the list accepts): the listed member's own, or a new one with
+   * the same options that the caller must `close()` when `temporary`.
+   */
+  endpointFor(url: string): { endpoint: Endpoint; temporary: boolean } {
+    const listed = this.#members.find((member) => member.url === url);
+    if (listed) return { endpoint: listed, temporary: false };
+    return { endpoint: new Endpoint(url, this.#options), temporary: true };
   }
 
   /** The members' URLs, in list order. */
@@ -51,10 +74,11 @@ export class MemberList {
   }
 
   /**
-   * Replaces the list with `urls` (at least one). The member in use stays in use when it is still
-   * listed, else the first of the new list is.
+   * Replaces the list with `given` (those it accepts; nothing changes when none is). The member in
+   * use stays in use when it is still listed, else the first of the new list is.
    */
-  replace(urls: readonly string[]): void {
+  replace(given: readonly string[]): void {
+    const urls = given.filter((url) => this.accepts(url));
     if (urls.length === 0) return;
     const current = this.current;
     const byUrl = new Map(this.#members.map((member) => [member.url, member]));

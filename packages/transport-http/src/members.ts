@@ -23,12 +23,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /**
  * The client URLs of every member in a `/v2/members` answer
  * (`{"members":[{"id","name","peerURLs","clientURLs"}]}`), in the order etcd lists them, as origins
- * and without duplicates. URLs this adapter cannot use (not http(s), with a path) are left out; a
+ * and without duplicates. URLs this adapter cannot use (not http(s), with a path, or refused by
+ * `accepts`: an `http:` URL for an https-only client) are left out; a
  * member that has not started yet has no client URLs. Throws `HTTPError` for a non-200 answer (an
  * etcd error body becomes its `EtcdError`) and `InvalidResponse` for a body of another shape or one
  * that names no usable URL.
  */
-export function parseMembers(response: WireResponse): string[] {
+export function parseMembers(
+  response: WireResponse,
+  accepts: (url: string) => boolean = () => true,
+): string[] {
   if (response.status !== 200) {
     decodeResponse(response); // throws the etcd error or HTTPError it is
     throw new HTTPError(response.status, `HTTP ${response.status} from /v2/members`, response.body);
@@ -49,7 +53,9 @@ export function parseMembers(response: WireResponse): string[] {
     for (const url of clientUrls) {
       if (typeof url !== 'string') continue;
       try {
-        for (const endpoint of parseEndpoints(url)) if (!urls.includes(endpoint)) urls.push(endpoint);
+        for (const endpoint of parseEndpoints(url)) {
+          if (accepts(endpoint) && !urls.includes(endpoint)) urls.push(endpoint);
+        }
       } catch {
         // A URL this adapter cannot speak to (unix socket, path): not a candidate.
       }

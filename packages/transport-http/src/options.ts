@@ -1,5 +1,5 @@
 import { describe, type Layer } from '@etc/protocol';
-import { parseEndpoints } from './endpoints.js';
+import { parseEndpointsWithCredentials, type UrlCredentials } from './endpoints.js';
 
 /** TLS client options for https endpoints, as Node's `tls.connect` takes them. */
 export interface HttpTlsOptions {
@@ -17,7 +17,11 @@ export interface HttpTlsOptions {
 
 /** The options of `HttpAdapter`. */
 export interface HttpAdapterOptions {
-  /** One URL, a comma-separated list, or an array. Default `http://127.0.0.1:2379`. */
+  /**
+   * One URL, a comma-separated list, or an array. Default `http://127.0.0.1:2379`. A URL may carry
+   * `user:password@` (percent-encoded): that is the same as passing `auth`, and it is stripped from
+   * `url` and `endpoints`.
+   */
   endpoints?: string | readonly string[] | undefined;
   /**
    * Default per-call timeout in milliseconds for calls that are not waits; a call's own `timeout`
@@ -27,7 +31,10 @@ export interface HttpAdapterOptions {
   timeout?: number | undefined;
   /** TLS client options, used for https endpoints. */
   tls?: HttpTlsOptions | undefined;
-  /** HTTP Basic auth sent on every request. */
+  /**
+   * HTTP Basic auth sent on every request (keys, waits, administration). The header is base64, so a
+   * name or password cannot inject headers; neither is ever shown in errors or inspection.
+   */
   auth?: { username: string; password: string } | undefined;
   /**
    * Max keep-alive connections per endpoint for ordinary calls (calls beyond it queue). Default 32.
@@ -100,16 +107,25 @@ function checkTls(tls: unknown): HttpTlsOptions | undefined {
   return tls as HttpTlsOptions;
 }
 
-function checkAuth(auth: unknown): string | undefined {
-  if (auth === undefined) return undefined;
+function checkAuth(auth: unknown, fromUrl: UrlCredentials | undefined): string | undefined {
+  if (auth === undefined)
+    return fromUrl === undefined ? undefined : basic(fromUrl.username, fromUrl.password);
   if (typeof auth !== 'object' || auth === null) {
-    throw new TypeError(`auth must be an object { username, password }, got ${describe(auth)}`);
+    throw new TypeError(`auth must be an object { username, password }, got ${typeof auth}`);
   }
   const { username, password } = auth as Record<string, unknown>;
   if (typeof username !== 'string')
     throw new TypeError(`auth.username must be a string, got ${describe(username)}`);
+  // The password is never described: not even a mistyped one is echoed.
   if (typeof password !== 'string')
-    throw new TypeError(`auth.password must be a string, got ${describe(password)}`);
+    throw new TypeError(`auth.password must be a string, got ${typeof password}`);
+  if (fromUrl !== undefined && (fromUrl.username !== username || fromUrl.password !== password)) {
+    throw new TypeError('the credentials in the endpoint URL differ from the auth option; give them once');
+  }
+  return basic(username, password);
+}
+
+function basic(username: string, password: string): string {
   if (username.includes(':')) throw new TypeError('auth.username must not contain ":" (HTTP Basic auth)');
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
@@ -156,14 +172,15 @@ export function resolveOptions(options: HttpAdapterOptions | undefined): Resolve
       `syncInterval must be a positive finite number of milliseconds, got ${describe(syncInterval)}`,
     );
   }
+  const { endpoints, credentials } = parseEndpointsWithCredentials(options.endpoints);
   return {
-    endpoints: parseEndpoints(options.endpoints),
+    endpoints,
     layers: checkLayers(options.layers),
     attemptTimeout,
     syncInterval,
     timeout,
     tls: checkTls(options.tls),
-    authorization: checkAuth(options.auth),
+    authorization: checkAuth(options.auth, credentials),
     connections,
   };
 }

@@ -3,24 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ConnectionError, Got, OutcomeUnknown } from '@etc/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpAdapter } from './http-adapter.js';
-
-export const testCert = `-----BEGIN CERTIFICATE-----
-MIIBmTCCAT+gAwIBAgIUT9x9lf750VyeVjrooKcdauIiDvwwCgYIKoZIzj0EAwIw
-EzERMA8GA1UEAwwIZXRjLXRlc3QwIBcNMjYxMTI3MDcyNTM5WhgPMjEyNjExMDMw
-NzI1MzlaMBMxETAPBgNVBAMMCGV0Yy10ZXN0MFkwEwYHKoZIzj0CAQYIKoZIzj0D
-AQcDQgAEvtmz66WOVTUNo0F2acbZnXMcIOUNvvuI+vQGVYZxRB4p38NY85AK4aeP
-PGnaOYNSH00yEb+IqPKG6TLQ4ZT3VKNvMG0wHQYDVR0OBBYEFFT+QH86L3RoMx4E
-dwGwTdjptXbIMB8GA1UdIwQYMBaAFFT+QH86L3RoMx4EdwGwTdjptXbIMA8GA1Ud
-EwEB/wQFMAMBAf8wGgYDVR0RBBMwEYcEfwAAAYIJZXRjZC50ZXN0MAoGCCqGSM49
-BAMCA0gAMEUCIBigrHzu0vlrpHwyuxkGvIUl4uaJVIUWt5cBgHQcRotHAiEA8VyE
-zgwzCjrnT39N/Cjy35WwA1YwOuYMV9EtNc6ii2o=
------END CERTIFICATE-----`;
-
-export const testKey = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg9shR8jwYVtaWJJeJ
-p+IifeHh93C9ET5llBwIvPuhnGyhRANCAAS+2bPrpY5VNQ2jQXZpxtmdcxwg5Q2+
-+4j69AZVhnFEHinfw1jzkArhp488ado5g1IfTTIRv4io8obpMtDhlPdU
------END PRIVATE KEY-----`;
+import { testCert, testKey } from './test-certs.js';
 
 const body = '{"action":"get","node":{"key":"/k","value":"v","modifiedIndex":3,"createdIndex":3}}';
 

@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childRegistry } from './child-registry.js';
 import { EtcdLaunchError } from './errors.js';
-import { httpGet, httpPostJson, isEtcdReady } from './http-probe.js';
+import { httpGet, httpPostJson, isEtcdReady, type ProbeTls } from './http-probe.js';
 import { poll, settlesWithin, sleep } from './wait.js';
 
 /** One etcd process started by {@link startEtcd}, on 127.0.0.1. */
@@ -56,6 +56,8 @@ export interface MemberSpec {
   readyTimeout: number;
   /** False for a member started with `--enable-v2=false`: probes use the v3 JSON gateway. */
   v2?: boolean;
+  /** How to probe an https client URL (the launcher's `tls` option). */
+  probeTls?: ProbeTls | undefined;
 }
 
 const KILL_TIMEOUT_MS = 10_000;
@@ -143,10 +145,10 @@ export class LocalEtcdMember implements EtcdMember {
 
   async #answersAsItself(): Promise<boolean> {
     const v2 = this.#spec.v2 !== false;
-    if (!(await isEtcdReady(this.clientUrl, undefined, v2))) return false;
+    if (!(await isEtcdReady(this.clientUrl, 2_000, this.#spec.probeTls, v2))) return false;
     if (!v2) return this.#listedInV3Members();
     try {
-      const members = await httpGet(`${this.clientUrl}/v2/members`);
+      const members = await httpGet(`${this.clientUrl}/v2/members`, 2_000, this.#spec.probeTls);
       const list = (JSON.parse(members.body) as { members?: { peerURLs?: string[] }[] }).members ?? [];
       return list.some((member) => member.peerURLs?.includes(this.peerUrl));
     } catch {
@@ -156,7 +158,7 @@ export class LocalEtcdMember implements EtcdMember {
 
   async #listedInV3Members(): Promise<boolean> {
     try {
-      const answer = await httpPostJson(`${this.clientUrl}/v3/cluster/member/list`, {});
+      const answer = await httpPostJson(`${this.clientUrl}/v3/cluster/member/list`, {}, 2_000, this.#spec.probeTls);
       const list = (JSON.parse(answer.body) as { members?: { peerURLs?: string[] }[] }).members ?? [];
       return list.some((member) => member.peerURLs?.includes(this.peerUrl));
     } catch {
@@ -206,7 +208,7 @@ export class LocalEtcdMember implements EtcdMember {
     if (!this.running) return false;
     if (this.#spec.v2 === false) {
       try {
-        const status = await httpPostJson(`${this.clientUrl}/v3/maintenance/status`, {});
+        const status = await httpPostJson(`${this.clientUrl}/v3/maintenance/status`, {}, 2_000, this.#spec.probeTls);
         const body = JSON.parse(status.body) as { header?: { member_id?: unknown }; leader?: unknown };
         return status.status === 200 && body.leader !== undefined && body.leader === body.header?.member_id;
       } catch {
@@ -214,7 +216,7 @@ export class LocalEtcdMember implements EtcdMember {
       }
     }
     try {
-      const self = await httpGet(`${this.clientUrl}/v2/stats/self`);
+      const self = await httpGet(`${this.clientUrl}/v2/stats/self`, 2_000, this.#spec.probeTls);
       return self.status === 200 && (JSON.parse(self.body) as { state?: unknown }).state === 'StateLeader';
     } catch {
       return false;

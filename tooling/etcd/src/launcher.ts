@@ -26,6 +26,38 @@ export interface StartEtcdOptions {
    * 3.6+ runs (v3 API only); readiness and `leader()` then use the v3 JSON gateway.
    */
   v2?: boolean;
+  /**
+   * Serve clients over https (peers stay on http): the member's certificate and key files, and for
+   * mutual TLS the CA that client certificates must chain to. Client URLs become `https://`; the
+   * readiness probe trusts `ca` (and presents `clientCert`/`clientKey` when `clientCertAuth`).
+   * Certificates for tests: {@link makeCertificates}.
+   */
+  tls?: EtcdTlsOptions;
+}
+
+/** The `tls` option of {@link startEtcd}. */
+export interface EtcdTlsOptions {
+  /** PEM files of the server certificate and key (`--cert-file`, `--key-file`). */
+  certFile: string;
+  keyFile: string;
+  /** The CA (PEM text) the probe trusts. */
+  ca: string;
+  /** Require client certificates signed by `trustedCaFile` (`--client-cert-auth --trusted-ca-file`). */
+  clientCertAuth?: boolean;
+  trustedCaFile?: string;
+  /** The client certificate and key (PEM text) the probe presents when `clientCertAuth`. */
+  clientCert?: string;
+  clientKey?: string;
+}
+
+function tlsArgs(tls: EtcdTlsOptions | undefined): string[] {
+  if (!tls) return [];
+  const args = ['--cert-file', tls.certFile, '--key-file', tls.keyFile];
+  if (tls.clientCertAuth) {
+    if (!tls.trustedCaFile) throw new RangeError('tls.clientCertAuth needs tls.trustedCaFile');
+    args.push('--client-cert-auth', '--trusted-ca-file', tls.trustedCaFile);
+  }
+  return args;
 }
 
 /** A running etcd cluster on 127.0.0.1, started by {@link startEtcd}. */
@@ -79,7 +111,7 @@ async function startOnce(binary: string, count: number, options: StartEtcdOption
   for (let i = 0; i < count * 2; i++) ports.push(await freePort());
   const layout = Array.from({ length: count }, (_, i) => ({
     name: `${prefix}-${i + 1}`,
-    clientUrl: `http://127.0.0.1:${ports[2 * i]}`,
+    clientUrl: `${options.tls ? 'https' : 'http'}://127.0.0.1:${ports[2 * i]}`,
     peerUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
   }));
   const initialCluster = layout.map((m) => `${m.name}=${m.peerUrl}`).join(',');
@@ -97,14 +129,21 @@ async function startOnce(binary: string, count: number, options: StartEtcdOption
         ...['--initial-cluster-token', token],
         ...['--heartbeat-interval', '50', '--election-timeout', '500'],
         ...['--logger', 'zap', '--log-outputs', 'stderr'],
+        ...tlsArgs(options.tls),
         ...(options.extraArgs ?? []),
       ];
+      const tls = options.tls;
+      const probeTls = tls && {
+        ca: tls.ca,
+        ...(tls.clientCertAuth ? { cert: tls.clientCert, key: tls.clientKey } : {}),
+      };
       const member = new LocalEtcdMember({
         binary,
         ...m,
         dataDir,
         args,
         readyTimeout,
+        probeTls,
         v2: options.v2 !== false,
       });
       members.push(member);

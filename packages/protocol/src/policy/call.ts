@@ -61,6 +61,9 @@ export class Call<Request extends CallOptions = CallOptions> extends Abortable {
   settleWith(work: Promise<unknown>, cleanup: () => void): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (this.aborted) {
+        // Aborted while `work` was being started: its own outcome no longer matters, but a
+        // rejection of it must not go unhandled.
+        work.then(undefined, () => {});
         cleanup();
         reject(this.reason);
         return;

@@ -33,6 +33,7 @@ export class Closing implements Layer {
     return new ClientClosed('the client is closed', { endpoint: this.#endpoint() });
   }
 
+  /** Tracks each call through `next` and refuses calls once closed. */
   wrap(next: Send): Send {
     return async (call) => {
       if (this.#closed) throw this.closedError();

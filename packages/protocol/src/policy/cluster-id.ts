@@ -22,6 +22,7 @@ export class ClusterGuard implements Layer {
     return this.#id;
   }
 
+  /** Checks the cluster id of every answer that `next` receives. */
   wrap(next: Send): Send {
     return (call) => {
       call.onAnswer(this.#check);

@@ -1,4 +1,5 @@
 import { OutcomeUnknown, TimedOut } from '../errors.js';
+import { describe } from '../keys.js';
 import type { Call } from './call.js';
 import type { Layer, Send } from './layer.js';
 import { listenForAbort, stopListening } from './signals.js';
@@ -38,6 +39,25 @@ export interface DeadlineOptions {
   timeout: number;
 }
 
+/**
+ * The error of a call whose `timeout` ends it before it is sent: 0 or less means the deadline has
+ * already passed (`TimedOut`, a write's too, since nothing was sent); a value that is not a number
+ * of milliseconds (`NaN`, not a number at all) is a `TypeError`.
+ */
+function refusedAtOnce(call: Call, timeout: unknown): Error {
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
+    return new TypeError(
+      `${call.operation}: timeout must be a number of milliseconds, got ${describe(timeout)}`,
+    );
+  }
+  return new TimedOut(
+    `timed out: the timeout of ${timeout} ms had passed before the ${call.operation} was sent`,
+    {
+      timeout,
+    },
+  );
+}
+
 function expire(call: Call): void {
   call.abort(timeoutFailure(call, call.timeout));
 }
@@ -47,8 +67,9 @@ function expire(call: Call): void {
  * bounds the whole call from here on: queueing for a connection, every attempt on every member,
  * the body; the caller's `signal` ends it with the signal's reason. Whatever the layers and the
  * core below are doing, the call settles at that moment, with `TimedOut` (a write: `OutcomeUnknown`
- * caused by it). Timeouts beyond the timer range mean no limit. Many calls may share one
- * `AbortSignal` (it carries one listener).
+ * caused by it). Timeouts beyond the timer range mean no limit; a `timeout` of 0 or less rejects at
+ * once with `TimedOut` and nothing is sent (a `NaN` one with a `TypeError`). Many calls may share
+ * one `AbortSignal` (it carries one listener).
  */
 export function deadline(options: DeadlineOptions): Layer {
   const fallback = effectiveTimeout(options.timeout);
@@ -58,6 +79,8 @@ export function deadline(options: DeadlineOptions): Layer {
       return (call) => {
         const { signal, timeout } = call.request;
         if (signal?.aborted) return Promise.reject(signal.reason);
+        if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0)))
+          return Promise.reject(refusedAtOnce(call, timeout));
         const limit =
           timeout === undefined
             ? call.kind === 'wait'
@@ -67,7 +90,14 @@ export function deadline(options: DeadlineOptions): Layer {
         call.timeout = limit;
         if (signal !== undefined) listenForAbort(signal, call);
         const timer = limit === Number.POSITIVE_INFINITY ? undefined : setTimeout(expire, limit, call);
-        return call.settleWith(next(call), () => {
+        let work: Promise<unknown>;
+        try {
+          work = next(call);
+        } catch (error) {
+          // A layer below (a user's) that throws instead of rejecting: the same as a rejection.
+          work = Promise.reject(error);
+        }
+        return call.settleWith(work, () => {
           if (timer !== undefined) clearTimeout(timer);
           if (signal !== undefined) stopListening(signal, call);
         });

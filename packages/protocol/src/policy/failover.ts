@@ -1,5 +1,6 @@
 import type { Call } from './call.js';
 import { effectiveTimeout, timeoutFailure } from './deadline.js';
+import { channels } from './diagnostics.js';
 import type { Layer, Send } from './layer.js';
 import { classifyFailure, mayRetry } from './retry.js';
 import { Abortable } from './signals.js';
@@ -84,49 +85,66 @@ export function failover<M extends Member>(members: Members<M>, options: Failove
           call.onAnswer(() => limit?.stopTimer());
         }
         const order = members.order();
-        if (order.length > 1) {
-          // The call's own time running out on a member counts as that member failing, at once:
-          // the next call starts elsewhere.
-          call.addEventListener('abort', () => {
-            const kind = classifyFailure(call.reason);
-            if (kind === 'network' || kind === 'outcome-unknown') members.failed(call.member as M);
-          });
-        }
-        for (let i = 0; i < order.length; i++) {
-          const member = order[i] as M;
-          call.endpoint = member.url;
-          call.member = member;
-          if (attemptTimeout !== Number.POSITIVE_INFINITY) {
-            limit = new AttemptLimit(call, attemptTimeout);
-            call.attempt = limit;
-          }
-          try {
-            const result = await next(call);
-            members.use(member);
-            return result;
-          } catch (caught) {
-            if (call.aborted) throw call.reason;
-            const error = limit?.expired
-              ? timeoutFailure(call, attemptTimeout, caught, `attempt timeout of ${attemptTimeout} ms`)
-              : caught;
-            if (!repeated && retrySame?.(error, call)) {
-              repeated = true;
-              i--;
-              continue;
+        // The call's own time running out on a member counts as that member failing, at once:
+        // the next call starts elsewhere. Only while an attempt is on it: once this layer has
+        // settled, an abort (a layer above holding the answer) says nothing about the member.
+        const onAbort =
+          order.length > 1
+            ? (): void => {
+                const kind = classifyFailure(call.reason);
+                if (kind === 'network' || kind === 'outcome-unknown') members.failed(call.member as M);
+              }
+            : undefined;
+        if (onAbort !== undefined) call.addEventListener('abort', onAbort);
+        try {
+          for (let i = 0; i < order.length; i++) {
+            const member = order[i] as M;
+            call.endpoint = member.url;
+            call.member = member;
+            if (attemptTimeout !== Number.POSITIVE_INFINITY) {
+              limit = new AttemptLimit(call, attemptTimeout);
+              call.attempt = limit;
             }
-            if (!mayRetry(error, call.write)) throw error;
-            members.failed(member);
-            const kind = classifyFailure(error);
-            if (kind === 'unavailable') unavailable = { error };
-            else if (kind === 'mismatch') mismatch = { error };
-            else failure = error;
-          } finally {
-            limit?.finish();
-            limit = undefined;
-            call.attempt = call;
+            try {
+              const result = await next(call);
+              members.use(member);
+              if (i > 0 && channels.failover.hasSubscribers) {
+                channels.failover.publish({ call, from: (order[0] as M).url, to: member.url });
+              }
+              return result;
+            } catch (caught) {
+              if (call.aborted) throw call.reason;
+              const error = limit?.expired
+                ? timeoutFailure(call, attemptTimeout, caught, `attempt timeout of ${attemptTimeout} ms`)
+                : caught;
+              if (!repeated && retrySame?.(error, call)) {
+                repeated = true;
+                i--;
+                if (channels.retry.hasSubscribers) {
+                  channels.retry.publish({ call, endpoint: member.url, error, next: member.url });
+                }
+                continue;
+              }
+              if (!mayRetry(error, call.write)) throw error;
+              members.failed(member);
+              const following = order[i + 1];
+              if (following !== undefined && channels.retry.hasSubscribers) {
+                channels.retry.publish({ call, endpoint: member.url, error, next: following.url });
+              }
+              const kind = classifyFailure(error);
+              if (kind === 'unavailable') unavailable = { error };
+              else if (kind === 'mismatch') mismatch = { error };
+              else failure = error;
+            } finally {
+              limit?.finish();
+              limit = undefined;
+              call.attempt = call;
+            }
           }
+          throw (unavailable ?? mismatch ?? { error: failure }).error;
+        } finally {
+          if (onAbort !== undefined) call.removeEventListener('abort', onAbort);
         }
-        throw (unavailable ?? mismatch ?? { error: failure }).error;
       };
     },
   };

@@ -8,8 +8,19 @@ export {
   MAX_TIMER_DELAY,
   timeoutFailure,
 } from './deadline.js';
+export {
+  type CallEndMessage,
+  type CallStartMessage,
+  channels,
+  diagnostics,
+  type FailoverMessage,
+  type RetryMessage,
+  type WatchRetryMessage,
+  type WatchSnapshotMessage,
+} from './diagnostics.js';
 export { type FailoverOptions, failover, type Member, type Members } from './failover.js';
 export { compose, type Layer, type Send } from './layer.js';
+export { PushIterator, type PushIteratorOptions } from './push-iterator.js';
 export {
   type BackoffOptions,
   backoff,

@@ -10,6 +10,7 @@ export type Send = (call: Call) => Promise<unknown>;
 export interface Layer {
   /** A short name for diagnostics and inspection, e.g. `deadline`. */
   readonly name: string;
+  /** Returns a send function that does this layer's part around `next`. */
   wrap(next: Send): Send;
 }
 

@@ -5,12 +5,15 @@
 export interface AbortLike {
   readonly aborted: boolean;
   readonly reason: unknown;
+  /** Calls `listener` when the signal aborts. */
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  /** Forgets a listener added with `addEventListener`. */
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /** Something told once when a signal aborts. */
 export interface AbortTarget {
+  /** Called once with the signal's reason when it aborts. */
   onAbort(reason: unknown): void;
 }
 
@@ -56,12 +59,14 @@ export class Abortable implements AbortLike, AbortTarget {
   reason: unknown = undefined;
   #listeners: Array<() => void> | undefined;
 
+  /** Calls `listener` once when this aborts; after the abort, does nothing. */
   addEventListener(_type: 'abort', listener: () => void): void {
     if (this.aborted) return;
     if (this.#listeners === undefined) this.#listeners = [listener];
     else this.#listeners.push(listener);
   }
 
+  /** Forgets a listener added with `addEventListener`. */
   removeEventListener(_type: 'abort', listener: () => void): void {
     const list = this.#listeners;
     if (list === undefined) return;
@@ -79,6 +84,7 @@ export class Abortable implements AbortLike, AbortTarget {
     if (list) for (const listener of list) listener();
   }
 
+  /** `abort(reason)`, as the target of another signal. */
   onAbort(reason: unknown): void {
     this.abort(reason);
   }
