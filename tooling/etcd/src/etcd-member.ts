@@ -158,7 +158,12 @@ export class LocalEtcdMember implements EtcdMember {
 
   async #listedInV3Members(): Promise<boolean> {
     try {
-      const answer = await httpPostJson(`${this.clientUrl}/v3/cluster/member/list`, {}, 2_000, this.#spec.probeTls);
+      const answer = await httpPostJson(
+        `${this.clientUrl}/v3/cluster/member/list`,
+        {},
+        2_000,
+        this.#spec.probeTls,
+      );
       const list = (JSON.parse(answer.body) as { members?: { peerURLs?: string[] }[] }).members ?? [];
       return list.some((member) => member.peerURLs?.includes(this.peerUrl));
     } catch {
@@ -208,7 +213,12 @@ export class LocalEtcdMember implements EtcdMember {
     if (!this.running) return false;
     if (this.#spec.v2 === false) {
       try {
-        const status = await httpPostJson(`${this.clientUrl}/v3/maintenance/status`, {}, 2_000, this.#spec.probeTls);
+        const status = await httpPostJson(
+          `${this.clientUrl}/v3/maintenance/status`,
+          {},
+          2_000,
+          this.#spec.probeTls,
+        );
         const body = JSON.parse(status.body) as { header?: { member_id?: unknown }; leader?: unknown };
         return status.status === 200 && body.leader !== undefined && body.leader === body.header?.member_id;
       } catch {
