@@ -1,5 +1,5 @@
 /** The options of `V3Adapter` and `etcdV3()`, checked before anything connects. */
-import { describe } from '@etc/protocol';
+import { describe, type Layer } from '@etc/protocol';
 import type { GrpcTlsOptions } from './grpc/connection.js';
 import { DEFAULT_PREFIX } from './layout.js';
 
@@ -41,6 +41,11 @@ export interface V3AdapterOptions {
    * on) instead of hanging on a member that vanished without closing. `Infinity`: no pings.
    */
   keepAlive?: number | undefined;
+  /**
+   * Layers of your own (a key namespace, fault injection in tests, metrics), applied to every call
+   * inside the deadline and before failover: see `@etc/protocol`'s layers.
+   */
+  layers?: readonly Layer[] | undefined;
 }
 
 /** Options after checks, with defaults. */
@@ -52,6 +57,19 @@ export interface ResolvedV3Options {
   auth: { username: string; password: string } | undefined;
   attemptTimeout: number;
   keepAlive: number;
+  layers: readonly Layer[];
+}
+
+function checkLayers(layers: unknown): readonly Layer[] {
+  if (layers === undefined) return [];
+  if (!Array.isArray(layers))
+    throw new TypeError(`layers must be an array of layers, got ${describe(layers)}`);
+  for (const layer of layers) {
+    if (typeof layer !== 'object' || layer === null || typeof (layer as Layer).wrap !== 'function') {
+      throw new TypeError(`each layer must be an object with a wrap(next) function, got ${describe(layer)}`);
+    }
+  }
+  return Object.freeze([...layers]) as readonly Layer[];
 }
 
 function positiveMs(name: string, value: unknown, fallback: number): number {
@@ -142,7 +160,16 @@ function checkAuth(auth: unknown): { username: string; password: string } | unde
   return { username, password };
 }
 
-const known = new Set(['endpoints', 'prefix', 'timeout', 'tls', 'auth', 'attemptTimeout', 'keepAlive']);
+const known = new Set([
+  'endpoints',
+  'prefix',
+  'timeout',
+  'tls',
+  'auth',
+  'attemptTimeout',
+  'keepAlive',
+  'layers',
+]);
 
 /** Checks the options; throws a `TypeError` naming what is wrong (never echoing a password). */
 export function resolveV3Options(options: V3AdapterOptions | undefined): ResolvedV3Options {
@@ -170,5 +197,6 @@ export function resolveV3Options(options: V3AdapterOptions | undefined): Resolve
     auth: checkAuth(options.auth),
     attemptTimeout: positiveMs('attemptTimeout', options.attemptTimeout, Number.POSITIVE_INFINITY),
     keepAlive: positiveMs('keepAlive', options.keepAlive, 10_000),
+    layers: checkLayers(options.layers),
   };
 }

@@ -60,6 +60,7 @@ export class V3Adapter implements Adapter {
     this.layers = Object.freeze([
       this.#closing,
       deadline({ timeout: o.timeout }),
+      ...o.layers,
       failover(this.#members, { attemptTimeout: o.attemptTimeout }),
       this.#guard,
     ]);
