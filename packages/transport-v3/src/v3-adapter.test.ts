@@ -25,7 +25,7 @@ async function metric(name: string): Promise<number> {
 }
 
 async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -81,28 +81,30 @@ describe('V3Adapter on an etcd without the v2 API', () => {
   });
 
   it('all waits of one adapter share ONE Watch stream and ONE server watcher', async () => {
+    // Nothing else watches this etcd now (earlier tests closed their clients).
+    await until(async () => (await metric('etcd_debugging_mvcc_watcher_total')) === 0);
+    const streamsBefore = await metric('etcd_debugging_mvcc_watch_stream_total');
     const client = etcdV3(url());
     const writer = etcdV3(url());
     try {
-      const streamsBefore = await metric('etcd_debugging_mvcc_watch_stream_total');
-      const watchersBefore = await metric('etcd_debugging_mvcc_watcher_total');
+      // Waits for the future (from the next index), so none of them can be answered from the past.
+      const next = (await client.get('/')).etcdIndex + 1;
       const waits = Array.from({ length: 40 }, (_, i) =>
-        client.wait(`/many/k${i}`, { recursive: i % 2 === 0 }),
+        client.wait(`/many/k${i}`, { index: next, recursive: i % 2 === 0 }),
       );
-      await until(async () => (await metric('etcd_debugging_mvcc_watcher_total')) === watchersBefore + 1);
+      await until(async () => (await metric('etcd_debugging_mvcc_watcher_total')) === 1);
       expect(await metric('etcd_debugging_mvcc_watch_stream_total')).toBe(streamsBefore + 1);
       await Promise.all(Array.from({ length: 40 }, (_, i) => writer.set(`/many/k${i}`, `v${i}`)));
       const results = await Promise.all(waits);
       expect(results.map((r) => r.value)).toEqual(Array.from({ length: 40 }, (_, i) => `v${i}`));
       // Waits from past indexes get watchers of their own, cancelled once answered.
-      const first = results[0]?.modifiedIndex ?? 0;
       const past = await Promise.all([
-        client.wait('/many/k0', { index: first }),
-        client.wait('/many/k1', { index: first }),
+        client.wait('/many/k0', { index: next }),
+        client.wait('/many/k1', { index: next }),
       ]);
       expect(past.map((r) => r.value)).toEqual(['v0', 'v1']);
       expect(await metric('etcd_debugging_mvcc_watch_stream_total')).toBe(streamsBefore + 1);
-      await until(async () => (await metric('etcd_debugging_mvcc_watcher_total')) <= watchersBefore + 1);
+      await until(async () => (await metric('etcd_debugging_mvcc_watcher_total')) <= 1);
     } finally {
       await client.close();
       await writer.close();
