@@ -46,6 +46,11 @@ export interface V3AdapterOptions {
    * inside the deadline and before failover: see `@etc/protocol`'s layers.
    */
   layers?: readonly Layer[] | undefined;
+  /**
+   * Accepted so that `etcd(url, options)` becomes `etcdV3(url, options)` unchanged, and checked
+   * (a positive integer), but without effect: one HTTP/2 connection per member carries every call.
+   */
+  connections?: number | undefined;
 }
 
 /** Options after checks, with defaults. */
@@ -180,7 +185,10 @@ export function resolveV3Options(options: V3AdapterOptions | undefined): Resolve
   for (const name of Object.keys(options)) {
     if (!known.has(name)) throw new TypeError(`unknown option "${name}" (allowed: ${[...known].join(', ')})`);
   }
-  const { timeout = DEFAULT_TIMEOUT, prefix = DEFAULT_PREFIX } = options;
+  const { timeout = DEFAULT_TIMEOUT, prefix = DEFAULT_PREFIX, connections } = options;
+  if (connections !== undefined && !(Number.isInteger(connections) && connections > 0)) {
+    throw new TypeError(`connections must be a positive integer, got ${describe(connections)}`);
+  }
   if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout <= 0) {
     throw new TypeError(
       `timeout must be a positive number of milliseconds (or Infinity), got ${describe(timeout)}`,

@@ -195,7 +195,9 @@ describe('V3Adapter on an etcd without the v2 API', () => {
     expect(() => new V3Adapter({ timeout: 0 })).toThrow(/timeout/);
     expect(() => new V3Adapter({ endpoints: 'http://u:p@127.0.0.1:2379' })).toThrow(/credentials/);
     expect(() => new V3Adapter({ endpoints: 'ftp://127.0.0.1' })).toThrow(/http/);
-    expect(() => new V3Adapter({ connections: 4 } as never)).toThrow(/unknown option "connections"/);
+    expect(() => new V3Adapter({ syncInterval: 4 } as never)).toThrow(/unknown option "syncInterval"/);
+    expect(() => new V3Adapter({ connections: 0 })).toThrow(/connections/);
+    expect(new V3Adapter({ connections: 4 }).url).toBe('http://127.0.0.1:2379');
     expect(() => new V3Adapter({ auth: { username: '', password: 'x' } })).toThrow(/username/);
     expect(() => etcdV3(url(), { endpoints: 'http://x' } as never)).toThrow(/first argument/);
     expect(new V3Adapter({ endpoints: 'http://127.0.0.1:1,http://127.0.0.1:2' }).url).toBe(
