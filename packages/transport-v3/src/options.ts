@@ -174,6 +174,7 @@ const known = new Set([
   'attemptTimeout',
   'keepAlive',
   'layers',
+  'connections',
 ]);
 
 /** Checks the options; throws a `TypeError` naming what is wrong (never echoing a password). */
