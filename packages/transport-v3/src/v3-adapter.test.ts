@@ -175,6 +175,22 @@ describe('V3Adapter on an etcd without the v2 API', () => {
     }
   });
 
+  it('appends after in-order keys named by another counter (a migrated v2 store ahead of the revision)', async () => {
+    const client = etcdV3(url());
+    try {
+      // What a migration writes: the directory and a key named by v2's index 9999.
+      await gateway('/v3/kv/put', { key: b64('/etc-v2/migrated/'), value: '' });
+      await gateway('/v3/kv/put', { key: b64('/etc-v2/migrated/00000000000000009999'), value: b64('old') });
+      const appended = await client.append('/migrated', 'new');
+      expect(appended.key).toBe('/migrated/00000000000000010000');
+      expect(appended.createdIndex).toBeLessThan(10_000);
+      const listed = await client.get('/migrated', { sorted: true });
+      expect(listed.values).toEqual(['old', 'new']);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a refused connection is ConnectionRefused; close() rejects pending waits and later calls', async () => {
     const nobody = etcdV3(`http://127.0.0.1:${await freePort()}`);
     await expect(nobody.get('/x')).rejects.toBeInstanceOf(ConnectionRefused);
