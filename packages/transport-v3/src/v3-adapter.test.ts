@@ -80,23 +80,24 @@ describe('V3Adapter on an etcd without the v2 API', () => {
     }
   });
 
-  it('all waits of one adapter share ONE Watch stream and ONE server watcher', async () => {
+  it('1,000 waits of one adapter share ONE Watch stream and ONE server watcher', async () => {
     // Nothing else watches this etcd now (earlier tests closed their clients).
     await until(async () => (await metric('etcd_debugging_mvcc_watcher_total')) === 0);
     const streamsBefore = await metric('etcd_debugging_mvcc_watch_stream_total');
     const client = etcdV3(url());
     const writer = etcdV3(url());
     try {
-      // Waits for the future (from the next index), so none of them can be answered from the past.
+      // 1,000 waits for the future (from the next index), so none can be answered from the past:
+      // 20 on each of 50 keys, half of them recursive.
       const next = (await client.get('/')).etcdIndex + 1;
-      const waits = Array.from({ length: 40 }, (_, i) =>
-        client.wait(`/many/k${i}`, { index: next, recursive: i % 2 === 0 }),
+      const waits = Array.from({ length: 1000 }, (_, i) =>
+        client.wait(`/many/k${i % 50}`, { index: next, recursive: i % 2 === 0 }),
       );
       await until(async () => (await metric('etcd_debugging_mvcc_watcher_total')) === 1);
       expect(await metric('etcd_debugging_mvcc_watch_stream_total')).toBe(streamsBefore + 1);
-      await Promise.all(Array.from({ length: 40 }, (_, i) => writer.set(`/many/k${i}`, `v${i}`)));
+      await Promise.all(Array.from({ length: 50 }, (_, i) => writer.set(`/many/k${i}`, `v${i}`)));
       const results = await Promise.all(waits);
-      expect(results.map((r) => r.value)).toEqual(Array.from({ length: 40 }, (_, i) => `v${i}`));
+      expect(results.map((r) => r.value)).toEqual(Array.from({ length: 1000 }, (_, i) => `v${i % 50}`));
       // Waits from past indexes get watchers of their own, cancelled once answered.
       const past = await Promise.all([
         client.wait('/many/k0', { index: next }),

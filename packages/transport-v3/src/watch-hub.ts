@@ -62,8 +62,57 @@ interface Shared extends Handler {
   /** The revision from which `buffer` is complete. */
   bufferFrom: number;
   buffer: V2Event[];
-  waiters: Set<Waiter>;
+  waiters: Waiters;
   linger: NodeJS.Timeout | undefined;
+}
+
+/**
+ * The waits on the shared watcher, by watched key, so that an event is matched only against the
+ * waits it can reach (on its key, on its ancestors, on what it removed), not against all of them.
+ */
+class Waiters {
+  private readonly byKey = new Map<string, Set<Waiter>>();
+  size = 0;
+
+  add(w: Waiter): void {
+    const set = this.byKey.get(w.key);
+    if (set) set.add(w);
+    else this.byKey.set(w.key, new Set([w]));
+    this.size++;
+  }
+
+  delete(w: Waiter): void {
+    const set = this.byKey.get(w.key);
+    if (!set?.delete(w)) return;
+    this.size--;
+    if (set.size === 0) this.byKey.delete(w.key);
+  }
+
+  all(): Waiter[] {
+    return [...this.byKey.values()].flatMap((set) => [...set]);
+  }
+
+  /** The waits on the event's key, on each of its ancestors and on each path it removed. */
+  reachedBy(event: V2Event): Waiter[] {
+    const out: Waiter[] = [];
+    const take = (key: string) => {
+      const set = this.byKey.get(key);
+      if (set) out.push(...set);
+    };
+    take('/');
+    for (let at = event.key.indexOf('/', 1); at !== -1; at = event.key.indexOf('/', at + 1)) {
+      take(event.key.slice(0, at));
+    }
+    if (event.key !== '/') take(event.key);
+    for (const removed of event.removed)
+      if (removed !== event.key && !isAncestorOrSelf(removed, event.key)) take(removed);
+    return out;
+  }
+}
+
+/** True when `path` is `key` or one of its ancestors. */
+function isAncestorOrSelf(path: string, key: string): boolean {
+  return path === '/' || path === key || key.startsWith(`${path}/`);
 }
 
 /** Groups a response's events by revision, in order. */
@@ -143,7 +192,7 @@ export class WatchHub {
       start: since,
       bufferFrom: since,
       buffer: [],
-      waiters: new Set(),
+      waiters: new Waiters(),
       linger: undefined,
       onResponse: (response) => {
         if (response.compactRevision > 0 || response.canceled) {
@@ -163,7 +212,7 @@ export class WatchHub {
             const evicted = shared.buffer.shift() as V2Event;
             shared.bufferFrom = evicted.revision + 1;
           }
-          for (const w of [...shared.waiters]) {
+          for (const w of shared.waiters.reachedBy(event)) {
             if (revision >= w.since && liveMatch(w.key, w.recursive, event))
               w.settle(undefined, event.result(w.startIndex));
           }
@@ -171,7 +220,7 @@ export class WatchHub {
       },
       fail: (error) => {
         this.dropShared(shared, false);
-        for (const w of [...shared.waiters]) w.settle(error);
+        for (const w of shared.waiters.all()) w.settle(error);
       },
     };
     this.shared = shared;
