@@ -80,6 +80,8 @@ export interface NodeMeta {
    * that lease so it goes with the directory); the node itself then has no TTL.
    */
   inherit?: 1;
+  /** The node's own expiration (ms since the epoch) while it is bound to its directory's lease. */
+  expires?: number;
 }
 
 /**
@@ -116,7 +118,8 @@ export function createdIndexOf(kv: KeyValue): number {
 /** The expiration time of a node's own TTL (ms since the epoch), or `undefined`. */
 export function expirationOf(kv: KeyValue): number | undefined {
   if (kv.lease === 0n) return undefined;
-  if (decodeValue(kv.value).meta?.inherit) return undefined;
+  const meta = decodeValue(kv.value).meta;
+  if (meta?.inherit) return meta.expires;
   return expirationOfLease(kv.lease);
 }
 

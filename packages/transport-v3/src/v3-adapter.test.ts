@@ -192,6 +192,29 @@ describe('V3Adapter on an etcd without the v2 API', () => {
     }
   });
 
+  it('a node with a longer TTL of its own inside a directory with a TTL goes with the directory', async () => {
+    const client = etcdV3(url());
+    try {
+      const dir = await client.set('/ttl-dir/d', { dir: true, ttl: 1 });
+      const child = await client.set('/ttl-dir/d/long', 'v', { ttl: 100 });
+      expect(child.ttl).toBe(100);
+      expect((await client.get('/ttl-dir/d/long')).ttl).toBeGreaterThan(90);
+      const expired = await client.wait('/ttl-dir/d/long', { index: child.etcdIndex + 1, timeout: 20_000 });
+      expect(expired.action).toBe('expire');
+      expect(expired.key).toBe('/ttl-dir/d');
+      expect(expired.createdIndex).toBe(dir.createdIndex);
+      await expect(client.get('/ttl-dir/d/long')).rejects.toMatchObject({
+        errorCode: 100,
+        cause: '/ttl-dir/d',
+      });
+      // Made again, the directory is empty: nothing of the old one comes back.
+      await client.set('/ttl-dir/d', { dir: true });
+      expect((await client.get('/ttl-dir/d')).nodes).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
+
   it('a refused connection is ConnectionRefused; close() rejects pending waits and later calls', async () => {
     const nobody = etcdV3(`http://127.0.0.1:${await freePort()}`);
     await expect(nobody.get('/x')).rejects.toBeInstanceOf(ConnectionRefused);

@@ -18,6 +18,7 @@ import {
   compareBytes,
   createdIndexOf,
   encodeValue,
+  expirationOfLease,
   type Layout,
   leaseIdFor,
   modifiedIndexOf,
@@ -77,16 +78,31 @@ function inheritedLease(snap: Snapshot): bigint {
   return lease;
 }
 
-/** A node put, bound to the inherited lease (and marked so) when it has no TTL of its own. */
+/**
+ * A node put. Inside a directory with a TTL (`inherited` is its lease) the node is bound to that
+ * lease, marked `inherit`, so it goes with the directory: always when it has no TTL of its own, and
+ * when its own TTL ends no earlier than the directory's (its own expiration is kept in the value,
+ * for its `ttl` and `expiration`). A node whose own TTL ends first keeps a lease of its own, which
+ * `write()` grants and attaches (it is gone before the directory).
+ */
 function nodePut(
   key: string,
   value: string,
   m: NodeMeta | undefined,
-  ownTtl: boolean,
+  ttl: Ttl | undefined,
   inherited: bigint,
 ): RequestOp {
-  if (ownTtl || inherited === 0n) return { put: { key, value: encodeValue(value, m) } };
-  return { put: { key, value: encodeValue(value, { ...m, inherit: 1 }), lease: inherited } };
+  if (inherited !== 0n) {
+    if (ttl === undefined) {
+      return { put: { key, value: encodeValue(value, { ...m, inherit: 1 }), lease: inherited } };
+    }
+    const directoryExpires = expirationOfLease(inherited);
+    if (directoryExpires !== undefined && ttl.expiresAt >= directoryExpires) {
+      const bound: NodeMeta = { ...m, inherit: 1, expires: ttl.expiresAt };
+      return { put: { key, value: encodeValue(value, bound), lease: inherited } };
+    }
+  }
+  return { put: { key, value: encodeValue(value, m) } };
 }
 
 /** The v2 tree stored under one prefix, reached through a `KvPort`. */
@@ -355,7 +371,9 @@ export class V2Store {
       const snap = await readSnapshot(this.kv, this.layout, path, needs);
       const p = plan(snap);
       let leaseId = 0n;
-      if (p.lease) {
+      const node = p.ops[p.ops.length - 1];
+      const bound = node !== undefined && 'put' in node && node.put.lease !== undefined;
+      if (p.lease && !bound) {
         if (!lease || lease.expiresAt !== p.lease.expiresAt) {
           const id = leaseIdFor(p.lease.expiresAt);
           await this.kv.leaseGrant(Math.max(1, p.lease.ttl), id);
@@ -394,7 +412,7 @@ export class V2Store {
       if (level.dir) {
         if (level.dir.lease !== 0n) lease = level.dir.lease;
       } else {
-        ops.push(nodePut(this.layout.dirKey(level.path), '', undefined, false, lease));
+        ops.push(nodePut(this.layout.dirKey(level.path), '', undefined, undefined, lease));
       }
     }
     return { compares: levelCompares(this.layout, snap.levels), ops };
@@ -450,8 +468,8 @@ export class V2Store {
     const inherited = inheritedLease({ ...snap, levels });
     ops.push(
       dir
-        ? nodePut(this.layout.dirKey(path), '', undefined, ttl !== undefined, inherited)
-        : nodePut(this.layout.fileKey(path), value, undefined, ttl !== undefined, inherited),
+        ? nodePut(this.layout.dirKey(path), '', undefined, ttl, inherited)
+        : nodePut(this.layout.fileKey(path), value, undefined, ttl, inherited),
     );
     return {
       compares,
@@ -490,11 +508,11 @@ export class V2Store {
     const inherited = inheritedLease(snap);
     if (dir) {
       if (prev) ops.push({ deleteRange: { key: this.layout.fileKey(path) } });
-      ops.push(nodePut(this.layout.dirKey(path), '', undefined, ttl !== undefined, inherited));
+      ops.push(nodePut(this.layout.dirKey(path), '', undefined, ttl, inherited));
     } else {
       // A set replaces the node: its createdIndex is this write's revision.
       const m = prev ? { created: 0 } : undefined;
-      ops.push(nodePut(this.layout.fileKey(path), newValue, m, ttl !== undefined, inherited));
+      ops.push(nodePut(this.layout.fileKey(path), newValue, m, ttl, inherited));
     }
     return {
       compares,
@@ -528,9 +546,9 @@ export class V2Store {
     if (isDir) {
       // etcd keeps a directory's modifiedIndex on an update (its answer shows the new one).
       const m: NodeMeta = { ...meta(created, kv), modified: modifiedIndexOf(kv) };
-      put = nodePut(this.layout.dirKey(path), '', m, ttl !== undefined, inherited);
+      put = nodePut(this.layout.dirKey(path), '', m, ttl, inherited);
     } else {
-      put = nodePut(this.layout.fileKey(path), newValue, meta(created, kv), ttl !== undefined, inherited);
+      put = nodePut(this.layout.fileKey(path), newValue, meta(created, kv), ttl, inherited);
     }
     return {
       compares,
@@ -563,15 +581,7 @@ export class V2Store {
     const newValue = refresh ? prevNode.value : value;
     return {
       compares: levelCompares(this.layout, snap.levels),
-      ops: [
-        nodePut(
-          this.layout.fileKey(path),
-          newValue,
-          meta(created, kv),
-          ttl !== undefined,
-          inheritedLease(snap),
-        ),
-      ],
+      ops: [nodePut(this.layout.fileKey(path), newValue, meta(created, kv), ttl, inheritedLease(snap))],
       lease: ttl,
       record: refresh
         ? { action: 'compareAndSwap', key: path, refresh: true }
