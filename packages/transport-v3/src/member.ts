@@ -16,22 +16,16 @@ import type { GrpcConnection, GrpcStream, Metadata, StreamHandlers } from './grp
 import { GrpcCode, GrpcStatusError, GrpcTransportError } from './grpc/grpc-errors.js';
 import {
   decodeAuthenticate,
-  decodeHeaderOnly,
   decodeLeaseGrant,
-  decodeLeaseKeepAlive,
   decodeRange,
   decodeTxn,
   encodeAuthenticate,
-  encodeCompaction,
   encodeLeaseGrant,
-  encodeLeaseId,
   encodeRange,
   encodeTxn,
   type LeaseGrantResponse,
-  type LeaseKeepAliveResponse,
   type RangeRequest,
   type RangeResponse,
-  type ResponseHeader,
   type TxnRequest,
   type TxnResponse,
 } from './proto/messages.js';
@@ -39,11 +33,8 @@ import {
 const paths = {
   range: '/etcdserverpb.KV/Range',
   txn: '/etcdserverpb.KV/Txn',
-  compact: '/etcdserverpb.KV/Compact',
   watch: '/etcdserverpb.Watch/Watch',
   leaseGrant: '/etcdserverpb.Lease/LeaseGrant',
-  leaseRevoke: '/etcdserverpb.Lease/LeaseRevoke',
-  leaseKeepAlive: '/etcdserverpb.Lease/LeaseKeepAlive',
   authenticate: '/etcdserverpb.Auth/Authenticate',
 } as const;
 
@@ -156,14 +147,6 @@ export class Member {
     return this.unary(paths.leaseGrant, encodeLeaseGrant(ttl, id), decodeLeaseGrant, 'read', ctx);
   }
 
-  leaseRevoke(id: bigint, ctx: CallContext): Promise<{ header: ResponseHeader }> {
-    return this.unary(paths.leaseRevoke, encodeLeaseId(id), decodeHeaderOnly, 'write', ctx);
-  }
-
-  compact(revision: number, ctx: CallContext): Promise<{ header: ResponseHeader }> {
-    return this.unary(paths.compact, encodeCompaction(revision, true), decodeHeaderOnly, 'write', ctx);
-  }
-
   async authenticate(name: string, password: string, ctx: CallContext): Promise<string> {
     return (
       await this.unary(
@@ -181,14 +164,7 @@ export class Member {
     return this.connection.stream(paths.watch, metadataOf(ctx), handlers);
   }
 
-  /** Opens a LeaseKeepAlive stream. */
-  keepAlive(ctx: CallContext, handlers: StreamHandlers): GrpcStream {
-    return this.connection.stream(paths.leaseKeepAlive, metadataOf(ctx), handlers);
-  }
-
   close(): void {
     this.connection.close();
   }
 }
-
-export { decodeLeaseKeepAlive, type LeaseKeepAliveResponse };

@@ -146,20 +146,6 @@ export interface LeaseGrantResponse {
   error: string;
 }
 
-export interface LeaseTimeToLiveResponse {
-  header: ResponseHeader;
-  id: bigint;
-  /** Seconds left; -1 when the lease does not exist (expired or revoked). */
-  ttl: number;
-  grantedTtl: number;
-}
-
-export interface LeaseKeepAliveResponse {
-  header: ResponseHeader;
-  id: bigint;
-  ttl: number;
-}
-
 const emptyHeader: ResponseHeader = { clusterId: 0n, memberId: 0n, revision: 0, raftTerm: 0 };
 
 // ---- encoders ----
@@ -244,24 +230,9 @@ export function encodeLeaseGrant(ttl: number, id: bigint): Buffer {
   return new ProtoWriter().uint(1, ttl).int64(2, id).finish();
 }
 
-/** LeaseRevoke, LeaseKeepAlive: a message with the lease id as field 1. */
-export function encodeLeaseId(id: bigint): Buffer {
-  return new ProtoWriter().int64(1, id).finish();
-}
-
-export function encodeLeaseTimeToLive(id: bigint): Buffer {
-  return new ProtoWriter().int64(1, id).finish();
-}
-
 export function encodeAuthenticate(name: string, password: string): Buffer {
   return new ProtoWriter().bytes(1, name).bytes(2, password).finish();
 }
-
-export function encodeCompaction(revision: number, physical: boolean): Buffer {
-  return new ProtoWriter().uint(1, revision).bool(2, physical).finish();
-}
-
-export const encodeEmpty = (): Buffer => Buffer.alloc(0);
 
 // ---- decoders ----
 
@@ -404,31 +375,6 @@ export function decodeLeaseGrant(buf: Uint8Array): LeaseGrantResponse {
   return out;
 }
 
-export function decodeLeaseKeepAlive(buf: Uint8Array): LeaseKeepAliveResponse {
-  const r = new ProtoReader(buf);
-  const out: LeaseKeepAliveResponse = { header: emptyHeader, id: 0n, ttl: 0 };
-  for (let f = r.next(); f !== 0; f = r.next()) {
-    if (f === 1) out.header = readHeader(r.sub());
-    else if (f === 2) out.id = r.int64();
-    else if (f === 3) out.ttl = r.varint();
-    else r.skip();
-  }
-  return out;
-}
-
-export function decodeLeaseTimeToLive(buf: Uint8Array): LeaseTimeToLiveResponse {
-  const r = new ProtoReader(buf);
-  const out: LeaseTimeToLiveResponse = { header: emptyHeader, id: 0n, ttl: 0, grantedTtl: 0 };
-  for (let f = r.next(); f !== 0; f = r.next()) {
-    if (f === 1) out.header = readHeader(r.sub());
-    else if (f === 2) out.id = r.int64();
-    else if (f === 3) out.ttl = r.varint();
-    else if (f === 4) out.grantedTtl = r.varint();
-    else r.skip();
-  }
-  return out;
-}
-
 export function decodeAuthenticate(buf: Uint8Array): { header: ResponseHeader; token: string } {
   const r = new ProtoReader(buf);
   const out = { header: emptyHeader, token: '' };
@@ -438,15 +384,4 @@ export function decodeAuthenticate(buf: Uint8Array): { header: ResponseHeader; t
     else r.skip();
   }
   return out;
-}
-
-/** Any response whose only field of interest is the header (field 1). */
-export function decodeHeaderOnly(buf: Uint8Array): { header: ResponseHeader } {
-  const r = new ProtoReader(buf);
-  let header = emptyHeader;
-  for (let f = r.next(); f !== 0; f = r.next()) {
-    if (f === 1) header = readHeader(r.sub());
-    else r.skip();
-  }
-  return { header };
 }
