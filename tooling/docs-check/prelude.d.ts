@@ -15,6 +15,12 @@ declare const cert: string;
 declare const key: string;
 declare const username: string;
 declare const password: string;
+declare const rootPassword: string;
+declare const apiPassword: string;
+declare const newPassword: string;
+/** The reader's endpoints, and a member id they listed. */
+declare const urls: string[];
+declare const memberId: string;
 /** The reader's own functions that the watch and lock examples call. */
 declare function reload(snapshot: import('@etc/client').Got): void;
 declare function replaceEverything(snapshot: import('@etc/client').Got): void;

@@ -1,4 +1,5 @@
-import { describe, isWellFormedText } from '@etc/protocol';
+import { isWellFormedText } from '@etc/protocol';
+import { describe } from '@etc/protocol/internal';
 
 /** The checked fields of any options object, as the client passes them on. */
 export interface CheckedOptions {

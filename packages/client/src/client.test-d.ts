@@ -19,6 +19,7 @@ import {
   type Updated,
   type Value,
   type Watch,
+  type WatchStatus,
 } from './index.js';
 
 describe('public types of @etc/client', () => {
@@ -54,6 +55,19 @@ describe('public types of @etc/client', () => {
     void client.watch('/k', { timeout: 5 });
     void client.wait('/k', { index: 3, recursive: true, timeout: 100, signal: AbortSignal.timeout(1) });
     void client.delete('/k', { dir: true, recursive: true, prevIndex: 3, prevValue: 'v' });
+  });
+
+  it('pins what a watch says about itself and its giveUpAfter option', () => {
+    const client = etcd();
+    const watch = client.watch('/k', { giveUpAfter: 10_000 });
+    expectTypeOf(watch.status).toEqualTypeOf<WatchStatus>();
+    expectTypeOf<WatchStatus>().toEqualTypeOf<'idle' | 'live' | 'retrying' | 'ended'>();
+    expectTypeOf(watch.lastError).toEqualTypeOf<unknown>();
+    void client.watch('/k', { giveUpAfter: Number.POSITIVE_INFINITY });
+    // @ts-expect-error giveUpAfter is a number of milliseconds
+    void client.watch('/k', { giveUpAfter: '30s' });
+    // @ts-expect-error status is read-only
+    watch.status = 'live';
   });
 
   it('exposes node fields on results and the class hierarchy', () => {

@@ -187,7 +187,9 @@ export class Client implements AsyncDisposable {
   /**
    * Yields every change of a key (of its subtree with `recursive`) in index order, with no gap and
    * no duplicate, for as long as you iterate: from `index` when given, else from when iteration
-   * begins. Network errors are retried with backoff (on another member when there is one). When
+   * begins. Network errors are retried with backoff (on another member when there is one); other
+   * retried failures (garbled answers, 5xx, another cluster) only for `giveUpAfter` ms (default
+   * 30 s), then `next()` rejects with the last error (`watch.status` shows `'retrying'` meanwhile). When
    * etcd has cleared the history the watch needs (401), it yields a fresh `Got` of the key as a
    * snapshot (a key that does not exist is a `Got` whose node is a bare `Node`) and goes on from the
    * snapshot's `etcdIndex + 1`; so does a watch without `index` whose first poll failed before

@@ -13,4 +13,4 @@ export type {
   UpdateOptions,
   WaitOptions,
 } from './options.js';
-export { Watch, type WatchOptions } from './watch.js';
+export { Watch, type WatchOptions, type WatchStatus } from './watch.js';

@@ -1,6 +1,7 @@
 import {
   type Adapter,
   backoff,
+  channels,
   classifyFailure,
   type EtcdResult,
   EventIndexCleared,
@@ -9,6 +10,8 @@ import {
   KeyNotFound,
   mayRetry,
   Node,
+  type WatchRetryMessage,
+  type WatchSnapshotMessage,
   type WatchSource,
   watchSees,
 } from '@etc/protocol';
@@ -57,7 +60,8 @@ function sourceOf(result: EtcdResult, index: number): WatchSource {
  * retried (say `Unauthorized`) ends every subscriber at once; `ClientClosed` ends them cleanly.
  */
 export class WatchStream {
-  readonly subscribers = new Set<Subscriber>();
+  /** Each subscriber, with when (`performance.now()`) it joined. */
+  readonly subscribers = new Map<Subscriber, number>();
   /** The `waitIndex` of the next poll; `undefined` until the first event of a stream started "from now". */
   nextIndex: number | undefined;
   /** Every matching event at or after this index has passed through `recent` (or the stream's snapshot). */
@@ -94,7 +98,7 @@ export class WatchStream {
       return false;
     }
     for (const result of this.recent) this.offer(subscriber, result);
-    this.subscribers.add(subscriber);
+    this.subscribers.set(subscriber, performance.now());
     if (!this.running) {
       this.running = true;
       this.run().catch((error: unknown) => this.fail(error));
@@ -112,7 +116,7 @@ export class WatchStream {
   stop(): void {
     if (this.abort.signal.aborted) return;
     this.abort.abort();
-    for (const subscriber of this.subscribers) subscriber.end();
+    for (const subscriber of this.subscribers.keys()) subscriber.end();
     this.subscribers.clear();
     this.onIdle(this);
   }
@@ -146,12 +150,13 @@ export class WatchStream {
 
   private async run(): Promise<void> {
     let failures = 0;
-    let resync = false;
+    /** Why the next step reads a snapshot instead of polling, if it does. */
+    let resync: WatchSnapshotMessage['reason'] | undefined;
     while (!this.stopped) {
       try {
         if (resync) {
-          await this.resync();
-          resync = false;
+          await this.resync(resync);
+          resync = undefined;
         } else {
           const result = await this.adapter.get({
             key: this.key,
@@ -167,7 +172,7 @@ export class WatchStream {
       } catch (error) {
         if (this.stopped) return;
         if (error instanceof EventIndexCleared) {
-          resync = true;
+          resync = 'history-cleared';
           continue;
         }
         if (classifyFailure(error) === 'closed') {
@@ -179,9 +184,19 @@ export class WatchStream {
           return;
         }
         // A poll from now that failed leaves no index to resume at: bridge with a snapshot.
-        if (this.nextIndex === undefined) resync = true;
+        if (this.nextIndex === undefined) resync ??= 'unknown-start';
         const wait = this.failed(error, failures++);
         if (this.stopped) return;
+        if (channels.watchRetry.hasSubscribers) {
+          const message: WatchRetryMessage = {
+            key: this.key,
+            recursive: this.recursive,
+            error,
+            failures,
+            delay: wait,
+          };
+          channels.watchRetry.publish(message);
+        }
         await this.sleep(wait);
         this.giveUp();
       }
@@ -206,20 +221,24 @@ export class WatchStream {
     const now = performance.now();
     if (classifyFailure(error) !== 'network') this.failingSince ??= now;
     let wait = backoff(failures, pause);
-    if (this.failingSince === undefined) return wait;
+    const since = this.failingSince;
+    if (since === undefined) return wait;
     this.giveUp(now);
-    for (const subscriber of this.subscribers) {
-      wait = Math.min(wait, Math.max(0, this.failingSince + subscriber.giveUpAfter - now));
+    for (const [subscriber, joined] of this.subscribers) {
+      wait = Math.min(wait, Math.max(0, Math.max(since, joined) + subscriber.giveUpAfter - now));
     }
     return wait;
   }
 
-  /** Fails every subscriber whose `giveUpAfter` has passed since the current run of failures began. */
+  /**
+   * Fails every subscriber whose `giveUpAfter` has passed since the current run of failures began
+   * (or since it joined, when that was later).
+   */
   private giveUp(now = performance.now()): void {
     const since = this.failingSince;
     if (since === undefined || this.stopped) return;
-    for (const subscriber of [...this.subscribers]) {
-      if (now - since < subscriber.giveUpAfter) continue;
+    for (const [subscriber, joined] of [...this.subscribers]) {
+      if (now - Math.max(since, joined) < subscriber.giveUpAfter) continue;
       this.subscribers.delete(subscriber);
       subscriber.fail(this.lastError);
     }
@@ -227,7 +246,7 @@ export class WatchStream {
   }
 
   private fail(error: unknown): void {
-    for (const subscriber of this.subscribers) subscriber.fail(error);
+    for (const subscriber of this.subscribers.keys()) subscriber.fail(error);
     this.subscribers.clear();
     this.stop();
   }
@@ -240,7 +259,7 @@ export class WatchStream {
     this.knownIndex = Math.max(this.knownIndex, result.etcdIndex, index);
     this.recent.push(result);
     if (this.recent.length > maxRecent) this.coveredFrom = (this.recent.shift()?.node.modifiedIndex ?? 0) + 1;
-    for (const subscriber of this.subscribers) this.offer(subscriber, result);
+    for (const subscriber of this.subscribers.keys()) this.offer(subscriber, result);
   }
 
   /**
@@ -248,13 +267,22 @@ export class WatchStream {
    * so their snapshots are at least as new) and go on from the stream snapshot's index + 1. A
    * failure part-way is retried whole; a second snapshot simply replaces the first.
    */
-  private async resync(): Promise<void> {
+  private async resync(reason: WatchSnapshotMessage['reason']): Promise<void> {
     const snapshot = await this.snapshot(this.key, this.recursive);
+    if (channels.watchSnapshot.hasSubscribers) {
+      const message: WatchSnapshotMessage = {
+        key: this.key,
+        recursive: this.recursive,
+        etcdIndex: snapshot.etcdIndex,
+        reason,
+      };
+      channels.watchSnapshot.publish(message);
+    }
     this.nextIndex = snapshot.etcdIndex + 1;
     this.coveredFrom = this.nextIndex;
     this.knownIndex = Math.max(this.knownIndex, snapshot.etcdIndex);
     this.recent.length = 0;
-    for (const subscriber of [...this.subscribers]) {
+    for (const subscriber of [...this.subscribers.keys()]) {
       const own =
         subscriber.key === this.key && subscriber.recursive === this.recursive
           ? snapshot

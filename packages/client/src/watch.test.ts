@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { getEventListeners } from 'node:events';
 import {
   ClientClosed,
@@ -10,6 +11,8 @@ import {
   Node,
   TimedOut,
   Unauthorized,
+  type WatchRetryMessage,
+  type WatchSnapshotMessage,
 } from '@etc/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Client } from './client.js';
@@ -370,6 +373,57 @@ describe('watch status and giving up', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(b.state).toMatchObject({ value: { value: 'x' } });
     await patient.return();
+  });
+
+  it('counts the failures of a poll a watch joined from when it joined', async () => {
+    vi.useFakeTimers();
+    const adapter = new ScriptedAdapter();
+    const client = new Client(adapter);
+    adapter.failWaits = () => new InvalidResponse(200, 'garbled');
+    const first = client.watch('/k', { index: 4, giveUpAfter: 10_000 });
+    const a = track(first.next());
+    await vi.advanceTimersByTimeAsync(8_000);
+    const late = client.watch('/k', { index: 4, giveUpAfter: 5_000 });
+    const b = track(late.next());
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect((a.state as { rejected: unknown }).rejected).toBeInstanceOf(InvalidResponse);
+    expect(b.state).toBe('pending');
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(b.state).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    expect((b.state as { rejected: unknown }).rejected).toBeInstanceOf(InvalidResponse);
+  });
+
+  it('publishes each retry and each snapshot on the etc:watch channels', async () => {
+    vi.useFakeTimers();
+    const retries: WatchRetryMessage[] = [];
+    const snapshots: WatchSnapshotMessage[] = [];
+    const onRetry = (message: unknown) => retries.push(message as WatchRetryMessage);
+    const onSnapshot = (message: unknown) => snapshots.push(message as WatchSnapshotMessage);
+    subscribe('etc:watch:retry', onRetry);
+    subscribe('etc:watch:snapshot', onSnapshot);
+    try {
+      const adapter = new ScriptedAdapter();
+      const watch = new Client(adapter).watch('/k', { recursive: true });
+      const first = watch.next();
+      await vi.advanceTimersByTimeAsync(0);
+      const down = new ConnectionRefused('down');
+      adapter.answer(down);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(retries).toEqual([
+        { key: '/k', recursive: true, error: down, failures: 1, delay: expect.any(Number) },
+      ]);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect((await first).value).toBeInstanceOf(Got);
+      expect(snapshots).toEqual([{ key: '/k', recursive: true, etcdIndex: 100, reason: 'unknown-start' }]);
+      adapter.answer(new EventIndexCleared({ errorCode: 401, index: 1500 }));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(snapshots[1]).toMatchObject({ reason: 'history-cleared' });
+      await watch.return();
+    } finally {
+      unsubscribe('etc:watch:retry', onRetry);
+      unsubscribe('etc:watch:snapshot', onSnapshot);
+    }
   });
 
   it('ends cleanly when the adapter says the client is closed', async () => {

@@ -167,7 +167,10 @@ export class Watch implements AsyncIterableIterator<EtcdResult>, AsyncDisposable
     return this;
   }
 
-  /** The next change (or snapshot `Got`); starts the watch on the first call. Calls made before the previous one settled are settled in order. */
+  /**
+   * The next change (or snapshot `Got`); starts the watch on the first call. Calls made before the
+   * previous one settled are settled in order.
+   */
   next(): Promise<IteratorResult<EtcdResult>> {
     return this.#events.next();
   }

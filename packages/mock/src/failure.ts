@@ -1,5 +1,6 @@
 /** An etcd v2 error raised inside the mock store, before it is written to the wire. */
-import { etcdErrorMessages, type WireError } from '@etc/protocol';
+import type { WireError } from '@etc/protocol';
+import { etcdErrorMessages } from '@etc/protocol/internal';
 
 /** etcd's error codes that the keys API can answer (v2error/error.go). */
 export const Ecode = {

@@ -6,29 +6,40 @@ import { Ecode, StoreFailure } from './failure.js';
 /** How many events etcd keeps (`newWatchHub(1000)`). */
 export const historyCapacity = 1000;
 
-/** A bounded, contiguous run of events (one per index). */
+/** A bounded, contiguous run of events (one per index), kept in a ring of `historyCapacity`. */
 export class EventHistory {
   private events: StoreEvent[] = [];
+  /** Where the oldest event is in `events` once the ring is full. */
+  private first = 0;
+
+  /** The `i`-th event kept, oldest first. */
+  private at(i: number): StoreEvent {
+    const events = this.events;
+    return events[(this.first + i) % events.length] as StoreEvent;
+  }
 
   /** The index of the oldest event kept; 0 when empty. */
   get startIndex(): number {
-    const first = this.events[0];
-    return first ? indexOf(first) : 0;
+    return this.events.length === 0 ? 0 : indexOf(this.at(0));
   }
 
   /** The index of the newest event; 0 when empty. */
   get lastIndex(): number {
-    const last = this.events[this.events.length - 1];
-    return last ? indexOf(last) : 0;
+    return this.events.length === 0 ? 0 : indexOf(this.at(this.events.length - 1));
   }
 
   add(event: StoreEvent): void {
-    this.events.push(event);
-    if (this.events.length > historyCapacity) this.events.shift();
+    if (this.events.length < historyCapacity) {
+      this.events.push(event);
+      return;
+    }
+    this.events[this.first] = event;
+    this.first = (this.first + 1) % historyCapacity;
   }
 
   clear(): void {
     this.events = [];
+    this.first = 0;
   }
 
   /**
@@ -48,7 +59,7 @@ export class EventHistory {
     if (index > this.lastIndex) return undefined;
     const target = { key, recursive };
     for (let i = index - start; i < this.events.length; i++) {
-      const event = this.events[i] as StoreEvent;
+      const event = this.at(i);
       if (event.refresh || event.internal) continue;
       if (watchSees(target, watchEventOf(event), 'history')) return event;
     }

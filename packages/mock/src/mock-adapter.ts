@@ -14,13 +14,9 @@ import {
   compose,
   type DeleteRequest,
   deadline,
-  decodeResponse,
+  decodeResult,
   diagnostics,
   type EtcdResult,
-  encodeAppend,
-  encodeDelete,
-  encodeGet,
-  encodeSet,
   type GetRequest,
   type Layer,
   type Send,
@@ -30,6 +26,7 @@ import {
 } from '@etc/protocol';
 import type { MockCredentials } from './admin/mock-auth.js';
 import { MockStore } from './mock-store.js';
+import type { MockAnswer } from './responses.js';
 import type { SeedTree } from './seed.js';
 
 /** Options of a `MockAdapter`. */
@@ -56,8 +53,9 @@ export interface MockAdapterOptions {
 type MockCall = Call<CallOptions & { wire?: WireRequest }>;
 
 /**
- * An adapter that speaks the wire format to an in-memory `MockStore`: each call is encoded with
- * the protocol's encoders, answered by the store, and decoded by the one `decodeResponse`. Calls
+ * An adapter over an in-memory `MockStore`: each typed call is answered by the store
+ * (`store.call`, the same answer as its wire encoding gets) and decoded by the one decoder
+ * (`decodeResult`, the half of `decodeResponse` after the JSON text is parsed). Calls
  * pass through the same shared layers as over HTTP (close, deadline and abort, your own), so
  * `timeout`, `signal` and `close()` behave as they do there. `close()` closes the store only when
  * the adapter made it.
@@ -157,27 +155,19 @@ export class MockAdapter implements Adapter, AdminAdapter {
     return this.#send(new Call(operation, request, kind)) as Promise<EtcdResult>;
   }
 
-  async #core(call: MockCall): Promise<EtcdResult | WireResponse> {
+  #core(call: MockCall): Promise<EtcdResult | WireResponse> {
     call.endpoint = this.url;
     const credentials = this.#credentials;
     const wire = call.request.wire;
     if (wire !== undefined) return this.store.handleAdmin(wire, { credentials });
-    const response = await this.store.handle(wireOf(call), { signal: call, credentials });
-    return decodeResponse(response);
+    const operation = call.operation as 'get';
+    return this.store.call(operation, call.request as GetRequest, { signal: call, credentials }).then(decode);
   }
 }
 
-function wireOf(call: Call): WireRequest {
-  switch (call.operation) {
-    case 'get':
-      return encodeGet(call.request as GetRequest);
-    case 'set':
-      return encodeSet(call.request as SetRequest);
-    case 'append':
-      return encodeAppend(call.request as AppendRequest);
-    default:
-      return encodeDelete(call.request as DeleteRequest);
-  }
+/** The one decoder, on the answer's JSON value (the text etcd would send is never built). */
+function decode(answer: MockAnswer): EtcdResult {
+  return decodeResult(answer.status, answer.headers, answer.json);
 }
 
 /** Checks the `auth` option: `{ username, password }`, both strings (the password is never echoed). */

@@ -1,9 +1,17 @@
 /** `MockStore`: an in-memory etcd v2 member that answers wire requests as etcd 3.4 does. */
 import {
   type AbortLike,
+  type AppendRequest,
   ConnectionError,
   ConnectionRefused,
+  type DeleteRequest,
+  encodeAppend,
+  encodeDelete,
+  encodeGet,
+  encodeSet,
+  type GetRequest,
   normalizeKey,
+  type SetRequest,
   type WireRequest,
   type WireResponse,
 } from '@etc/protocol';
@@ -12,8 +20,15 @@ import type { MockCredentials } from './admin/mock-auth.js';
 import { applyWrite } from './apply.js';
 import type { StoreEvent } from './event.js';
 import { StoreFailure } from './failure.js';
-import { parseKeyRequest } from './params.js';
-import { errorResponse, eventResponse, type ResponseContext } from './responses.js';
+import { type KeyRequest, keyRequestOf, parseKeyRequest } from './params.js';
+import {
+  errorAnswer,
+  eventAnswer,
+  type MockAnswer,
+  methodNotAllowed,
+  type ResponseContext,
+  wireResponse,
+} from './responses.js';
 import { type SeedTree, seedInto, snapshotOf } from './seed.js';
 import { V2Store } from './v2-store.js';
 import type { Watcher } from './watchers.js';
@@ -122,29 +137,32 @@ export class MockStore {
   }
 
   /**
-   * Answers one keys-API request as etcd 3.4 would: status, lower-cased headers and body text.
-   * etcd errors resolve (as error responses); the promise rejects only with the signal's reason,
-   * with `ConnectionRefused` when the store is closed, and with `ConnectionError` when a pending
-   * wait is cut off by `close()` or `reset()`.
+   * Answers one keys-API request as etcd 3.4 would: status, lower-cased headers and body text,
+   * byte for byte. etcd errors resolve (as error responses); the promise rejects only with the
+   * signal's reason, with `ConnectionRefused` when the store is closed, and with `ConnectionError`
+   * when a pending wait is cut off by `close()` or `reset()`.
    */
   handle(request: WireRequest, options: HandleOptions = {}): Promise<WireResponse> {
+    return this.answer(request, options).then(wireResponse);
+  }
+
+  /**
+   * `handle` without the text: the same answer, with the body as the JSON value it parses to
+   * (`MockAnswer`), for adapters that hand it to `decodeResult` and skip a serialise-and-parse.
+   */
+  answer(request: WireRequest, options: HandleOptions = {}): Promise<MockAnswer> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed) return Promise.reject(new ConnectionRefused('the mock etcd store is closed'));
-    if (!['GET', 'PUT', 'POST', 'DELETE'].includes(request.method)) {
-      return Promise.resolve({
-        status: 405,
-        headers: { allow: 'GET, HEAD, POST, PUT, DELETE', 'content-type': 'text/plain; charset=utf-8' },
-        body: 'Method Not Allowed\n',
-      });
+    const { method } = request;
+    if (method !== 'GET' && method !== 'PUT' && method !== 'POST' && method !== 'DELETE') {
+      return Promise.resolve(methodNotAllowed());
     }
-    try {
-      return this.#answer({ ...request, key: normalizeKey(request.key) }, signal, options.credentials);
-    } catch (error) {
-      return Promise.reject(error);
-    } finally {
-      this.#arm();
-    }
+    return this.#settle(
+      () => parseKeyRequest({ ...request, key: normalizeKey(request.key) }),
+      signal,
+      options.credentials,
+    );
   }
 
   /**
@@ -157,6 +175,69 @@ export class MockStore {
     if (this.#closed) return Promise.reject(new ConnectionRefused('the mock etcd store is closed'));
     this.#sweep();
     return Promise.resolve(this.#admin.handle(request, options.credentials, this.#store.hub.count));
+  }
+
+  /**
+   * Answers a typed `Adapter` request (`operation` is the adapter method: `get`, `set`, `append`,
+   * `delete`) without building its wire form: the same answer as `answer()` of its encoding
+   * (`encodeGet(request)`...), for the common requests at a fraction of the cost.
+   */
+  call(operation: 'get', request: GetRequest, options?: HandleOptions): Promise<MockAnswer>;
+  call(operation: 'set', request: SetRequest, options?: HandleOptions): Promise<MockAnswer>;
+  call(operation: 'append', request: AppendRequest, options?: HandleOptions): Promise<MockAnswer>;
+  call(operation: 'delete', request: DeleteRequest, options?: HandleOptions): Promise<MockAnswer>;
+  call(
+    operation: 'get' | 'set' | 'append' | 'delete',
+    request: GetRequest | SetRequest | AppendRequest | DeleteRequest,
+    options: HandleOptions = {},
+  ): Promise<MockAnswer> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed) return Promise.reject(new ConnectionRefused('the mock etcd store is closed'));
+    return this.#settle(
+      () => {
+        const key = normalizeKey(request.key);
+        const direct = keyRequestOf(operation, request);
+        if (direct !== undefined) {
+          direct.key = key;
+          return direct;
+        }
+        return parseKeyRequest({ ...encode(operation, request), key });
+      },
+      signal,
+      options.credentials,
+    );
+  }
+
+  /** Parses (a `StoreFailure` becomes etcd's error answer), answers, and re-arms the expiry timer. */
+  #settle(
+    parse: () => KeyRequest,
+    signal: AbortLike | undefined,
+    credentials: MockCredentials | undefined,
+  ): Promise<MockAnswer> {
+    try {
+      const now = Date.now();
+      this.#sweep(now);
+      let request: KeyRequest;
+      try {
+        request = parse();
+      } catch (error) {
+        if (error instanceof StoreFailure) return Promise.resolve(errorAnswer(error, this.clusterId));
+        throw error;
+      }
+      if (!this.#admin.auth.mayAccessKey(credentials, request.method, request.key, request.recursive)) {
+        // etcd answers refused credentials before touching the store (v2http writeKeyNoAuth).
+        return Promise.resolve(
+          errorAnswer(new StoreFailure(110, 'Insufficient credentials', 0), this.clusterId),
+        );
+      }
+      const answer = this.#respond(request, now, signal);
+      return answer instanceof Promise ? answer : Promise.resolve(answer);
+    } catch (error) {
+      return Promise.reject(error);
+    } finally {
+      this.#arm();
+    }
   }
 
   /** Writes a plain-object tree (strings are values, objects are directories), one set per node. */
@@ -195,52 +276,44 @@ export class MockStore {
     return { clusterId: this.clusterId, raftIndex: this.#raftIndex, raftTerm };
   }
 
-  #answer(
-    request: WireRequest,
+  #respond(
+    request: KeyRequest,
+    now: number,
     signal: AbortLike | undefined,
-    credentials: MockCredentials | undefined,
-  ): Promise<WireResponse> {
-    const now = Date.now();
-    this.#sweep(now);
-    let parsed: ReturnType<typeof parseKeyRequest> | undefined;
+  ): MockAnswer | Promise<MockAnswer> {
     try {
-      parsed = parseKeyRequest(request);
-      if (!this.#admin.auth.mayAccessKey(credentials, parsed.method, parsed.key, parsed.recursive)) {
-        // etcd answers refused credentials before touching the store (v2http writeKeyNoAuth).
-        const refused = new StoreFailure(110, 'Insufficient credentials', 0);
-        return Promise.resolve(errorResponse(refused, this.clusterId));
-      }
-      if (parsed.method === 'GET') {
-        if (parsed.wait) return this.#wait(parsed.key, parsed.recursive, parsed.waitIndex, signal);
-        if (parsed.quorum) this.#raftIndex++;
-        const event = this.#store.get(parsed.key, parsed.recursive, parsed.sorted, now);
-        this.#admin.stats.record(parsed, true);
-        return Promise.resolve(eventResponse(event, this.#store.currentIndex, this.#context()));
+      if (request.method === 'GET') {
+        if (request.wait) return this.#wait(request.key, request.recursive, request.waitIndex, signal);
+        if (request.quorum) this.#raftIndex++;
+        const event = this.#store.get(request.key, request.recursive, request.sorted, now);
+        this.#admin.stats.record(request, true);
+        return eventAnswer(event, this.#store.currentIndex, this.#context());
       }
       this.#raftIndex++;
-      const event = applyWrite(this.#store, parsed, now);
-      this.#admin.stats.record(parsed, true);
-      const context = this.#context();
-      const response = eventResponse(event, this.#store.currentIndex, context, {
-        noValue: parsed.noValueOnSuccess,
-      });
-      return Promise.resolve(response);
+      const event = applyWrite(this.#store, request, now);
+      this.#admin.stats.record(request, true);
+      return eventAnswer(event, this.#store.currentIndex, this.#context(), false, request.noValueOnSuccess);
     } catch (error) {
       if (error instanceof StoreFailure) {
-        if (parsed) this.#admin.stats.record(parsed, false);
-        return Promise.resolve(errorResponse(error, this.clusterId));
+        this.#admin.stats.record(request, false);
+        return errorAnswer(error, this.clusterId);
       }
       throw error;
     }
   }
 
-  #wait(key: string, recursive: boolean, waitIndex: number, signal?: AbortLike): Promise<WireResponse> {
+  #wait(
+    key: string,
+    recursive: boolean,
+    waitIndex: number,
+    signal?: AbortLike,
+  ): MockAnswer | Promise<MockAnswer> {
     const context = this.#context();
     const startIndex = this.#store.currentIndex;
-    const answer = (event: StoreEvent) => eventResponse(event, startIndex, context, { watch: true });
-    let settle: ((response: WireResponse) => void) | undefined;
+    const answer = (event: StoreEvent) => eventAnswer(event, startIndex, context, true);
+    let settle: ((answer: MockAnswer) => void) | undefined;
     const outcome = this.#store.watch(key, recursive, waitIndex, (event) => settle?.(answer(event)));
-    if ('event' in outcome) return Promise.resolve(answer(outcome.event));
+    if ('event' in outcome) return answer(outcome.event);
     const { watcher } = outcome;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -259,9 +332,9 @@ export class MockStore {
           reject(reason);
         },
       };
-      settle = (response) => {
+      settle = (reply) => {
         finish();
-        resolve(response);
+        resolve(reply);
       };
       this.#pending.add(pending);
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -306,5 +379,21 @@ export class MockStore {
 
   #open(): void {
     if (this.#closed) throw new ConnectionRefused('the mock etcd store is closed');
+  }
+}
+
+function encode(
+  operation: string,
+  request: GetRequest | SetRequest | AppendRequest | DeleteRequest,
+): WireRequest {
+  switch (operation) {
+    case 'get':
+      return encodeGet(request as GetRequest);
+    case 'set':
+      return encodeSet(request as SetRequest);
+    case 'append':
+      return encodeAppend(request as AppendRequest);
+    default:
+      return encodeDelete(request as DeleteRequest);
   }
 }

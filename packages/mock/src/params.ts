@@ -1,5 +1,12 @@
 /** Parses a keys-API request's parameters as etcd's v2http `parseKeyRequest` does. */
-import type { WireMethod, WireRequest } from '@etc/protocol';
+import type {
+  AppendRequest,
+  DeleteRequest,
+  GetRequest,
+  SetRequest,
+  WireMethod,
+  WireRequest,
+} from '@etc/protocol';
 import { Ecode, StoreFailure } from './failure.js';
 
 /** A parsed keys-API request (etcd's `etcdserverpb.Request` before it is applied). */
@@ -132,4 +139,114 @@ export function expirationOf(ttl: bigint | undefined, now: number): number | und
   if (nanos === 0n) return undefined;
   const ms = Number(nanos / 1_000_000n);
   return ms < minExpireTime ? undefined : ms;
+}
+
+/** The typed requests of `@etc/protocol`'s `Adapter`, by operation. */
+export type TypedRequest =
+  | { operation: 'get'; request: GetRequest }
+  | { operation: 'set'; request: SetRequest }
+  | { operation: 'append'; request: AppendRequest }
+  | { operation: 'delete'; request: DeleteRequest };
+
+function plainIndex(value: number | undefined): bigint | undefined | null {
+  if (value === undefined) return undefined;
+  return Number.isSafeInteger(value) && value >= 0 ? BigInt(value) : null;
+}
+
+function plainText(value: string | undefined): string | null {
+  if (value === undefined) return '';
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * The parsed form of a typed request, built directly: the same as `parseKeyRequest` of its
+ * encoding (`encodeGet`...), for the common requests. Returns `undefined` for anything that etcd
+ * would answer with a parameter error, or that the encoders would turn into unusual text (a
+ * refresh, an empty `prevValue`, a number that is not a safe non-negative integer, a value that is
+ * not a string...): the caller then takes the wire path, which answers those exactly as etcd does.
+ */
+export function keyRequestOf(
+  operation: string,
+  request: GetRequest | SetRequest | DeleteRequest,
+): KeyRequest | undefined {
+  const base: KeyRequest = {
+    method: 'GET',
+    key: request.key,
+    value: '',
+    dir: false,
+    prevValue: '',
+    prevIndex: 0n,
+    prevExist: undefined,
+    wait: false,
+    waitIndex: 0,
+    recursive: false,
+    sorted: false,
+    quorum: false,
+    stream: false,
+    noValueOnSuccess: false,
+    refresh: false,
+    ttl: undefined,
+  };
+  switch (operation) {
+    case 'get': {
+      const get = request as GetRequest;
+      base.recursive = !!get.recursive;
+      base.sorted = !!get.sorted;
+      base.quorum = !!get.quorum;
+      if (get.wait) {
+        base.wait = true;
+        const waitIndex = plainIndex(get.waitIndex);
+        if (waitIndex === null) return undefined;
+        base.waitIndex = waitIndex === undefined ? 0 : Number(waitIndex);
+      }
+      return base;
+    }
+    case 'set':
+    case 'append': {
+      const set = request as SetRequest;
+      if (set.refresh) return undefined;
+      base.method = operation === 'set' ? 'PUT' : 'POST';
+      base.dir = !!set.dir;
+      if (!base.dir) {
+        const value = plainText(set.value);
+        if (value === null) return undefined;
+        base.value = value;
+      }
+      const ttl = plainIndex(set.ttl);
+      if (ttl === null) return undefined;
+      base.ttl = ttl;
+      if (operation === 'append') return base;
+      return compareFields(base, set) ? withPrevExist(base, set.prevExist) : undefined;
+    }
+    case 'delete': {
+      const del = request as DeleteRequest;
+      base.method = 'DELETE';
+      base.dir = !!del.dir;
+      base.recursive = !!del.recursive;
+      return compareFields(base, del) ? base : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Fills `prevValue` and `prevIndex`; false when they are not plain (an empty `prevValue` is etcd's error 201). */
+function compareFields(
+  base: KeyRequest,
+  request: { prevValue?: string | undefined; prevIndex?: number | undefined },
+): boolean {
+  if (request.prevValue !== undefined) {
+    if (typeof request.prevValue !== 'string' || request.prevValue === '') return false;
+    base.prevValue = request.prevValue;
+  }
+  const prevIndex = plainIndex(request.prevIndex);
+  if (prevIndex === null) return false;
+  base.prevIndex = prevIndex ?? 0n;
+  return true;
+}
+
+function withPrevExist(base: KeyRequest, prevExist: boolean | undefined): KeyRequest | undefined {
+  if (prevExist !== undefined && typeof prevExist !== 'boolean') return undefined;
+  base.prevExist = prevExist;
+  return base;
 }

@@ -1,5 +1,6 @@
 /** Plain-object seeding and snapshots of the mock store's tree. */
-import { etcdErrorFor, normalizeKey } from '@etc/protocol';
+import { normalizeKey } from '@etc/protocol';
+import { etcdErrorFor } from '@etc/protocol/internal';
 import { StoreFailure } from './failure.js';
 import type { TreeNode } from './tree.js';
 import { joinPath } from './tree.js';

@@ -45,16 +45,6 @@ export class TreeNode {
     return this.name.startsWith('_');
   }
 
-  /** `expiration` and `ttl` as etcd computes them at `now` (ttl rounded up; 0 means omitted). */
-  expirationAndTtl(now: number): { expiration?: string; ttl?: number } {
-    if (this.expireTime === undefined) return {};
-    const left = this.expireTime - now;
-    const ttl = left > 0 ? Math.ceil(left / 1000) : Math.trunc(left / 1000);
-    const out: { expiration?: string; ttl?: number } = { expiration: formatExpiration(this.expireTime) };
-    if (ttl !== 0) out.ttl = ttl;
-    return out;
-  }
-
   /** The children in the order etcd lists them: byte order when sorted, otherwise random (Go map order). */
   listed(sorted: boolean): TreeNode[] {
     const list = [...(this.children?.values() ?? [])].filter((child) => !child.isHidden);
@@ -68,27 +58,40 @@ export class TreeNode {
 
   /** etcd's `Repr`: the node without children unless recursive (hidden children are left out). */
   repr(recursive: boolean, sorted: boolean, now: number): WireNode {
-    const wire: WireNode = { key: wireKey(this.path) };
-    if (this.isDir) wire.dir = true;
-    else wire.value = this.value;
-    Object.assign(wire, this.expirationAndTtl(now));
-    if (this.isDir && recursive) wire.nodes = this.listed(sorted).map((c) => c.repr(true, sorted, now));
-    wire.modifiedIndex = this.modifiedIndex;
-    wire.createdIndex = this.createdIndex;
-    return wire;
+    const nodes = this.children && recursive ? this.#reprChildren(true, sorted, now) : undefined;
+    return wireNode(
+      this.path,
+      this.isDir,
+      this.value,
+      this.expireTime,
+      now,
+      this.modifiedIndex,
+      this.createdIndex,
+      nodes,
+    );
   }
 
   /** The node of a GET: a directory lists its children (recursively when asked). */
   load(recursive: boolean, sorted: boolean, now: number): WireNode {
-    const wire: WireNode = { key: wireKey(this.path) };
-    if (this.isDir) {
-      wire.dir = true;
-    } else wire.value = this.value;
-    Object.assign(wire, this.expirationAndTtl(now));
-    if (this.isDir) wire.nodes = this.listed(sorted).map((c) => c.repr(recursive, sorted, now));
-    wire.modifiedIndex = this.modifiedIndex;
-    wire.createdIndex = this.createdIndex;
-    return wire;
+    const nodes = this.children ? this.#reprChildren(recursive, sorted, now) : undefined;
+    return wireNode(
+      this.path,
+      this.isDir,
+      this.value,
+      this.expireTime,
+      now,
+      this.modifiedIndex,
+      this.createdIndex,
+      nodes,
+    );
+  }
+
+  #reprChildren(recursive: boolean, sorted: boolean, now: number): WireNode[] | undefined {
+    if (this.children === undefined || this.children.size === 0) return undefined;
+    const listed = this.listed(sorted);
+    const nodes: WireNode[] = new Array(listed.length);
+    for (let i = 0; i < listed.length; i++) nodes[i] = (listed[i] as TreeNode).repr(recursive, sorted, now);
+    return nodes;
   }
 
   /** Every node of this subtree, children first and this node last (the order etcd removes them). */
@@ -96,6 +99,42 @@ export class TreeNode {
     if (this.children) for (const child of [...this.children.values()]) yield* child.postOrder();
     yield this;
   }
+}
+
+/** etcd's ttl of a node expiring at `expireTime`, seen at `now`: seconds rounded up, toward zero when overdue. */
+export function ttlAt(expireTime: number, now: number): number {
+  const left = expireTime - now;
+  return left > 0 ? Math.ceil(left / 1000) : Math.trunc(left / 1000);
+}
+
+/**
+ * A node's wire form exactly as etcd's JSON has it once parsed: `key` except for the root, `value`
+ * for a file, `dir` only when true, `expiration` and a non-zero `ttl` for a node with a TTL,
+ * `nodes` only when there are some, indexes only when non-zero (Go's `omitempty`).
+ */
+export function wireNode(
+  path: string,
+  isDir: boolean,
+  value: string,
+  expireTime: number | undefined,
+  now: number,
+  modifiedIndex: number,
+  createdIndex: number,
+  nodes?: WireNode[] | undefined,
+): WireNode {
+  const wire: WireNode = {};
+  if (path !== '/') wire.key = path;
+  if (isDir) wire.dir = true;
+  else wire.value = value;
+  if (expireTime !== undefined) {
+    wire.expiration = formatExpiration(expireTime);
+    const ttl = ttlAt(expireTime, now);
+    if (ttl !== 0) wire.ttl = ttl;
+  }
+  if (nodes !== undefined && nodes.length > 0) wire.nodes = nodes;
+  if (modifiedIndex !== 0) wire.modifiedIndex = modifiedIndex;
+  if (createdIndex !== 0) wire.createdIndex = createdIndex;
+  return wire;
 }
 
 /** The key as it goes on the wire: etcd trims its `/1` prefix, so the root has no key. */
@@ -125,9 +164,4 @@ export function splitPath(path: string): [string, string] {
 /** `parent` joined with `name` as a normalised key. */
 export function joinPath(parent: string, name: string): string {
   return parent === '/' ? `/${name}` : `${parent}/${name}`;
-}
-
-/** The segments of a normalised key (none for the root). */
-export function segmentsOf(path: string): string[] {
-  return path === '/' ? [] : path.slice(1).split('/');
 }

@@ -6,7 +6,7 @@ import type { WireNode } from '@etc/protocol';
 import type { StoreEvent } from './event.js';
 import { Ecode, StoreFailure } from './failure.js';
 import { EventHistory } from './history.js';
-import { joinPath, splitPath, TreeNode, wireKey } from './tree.js';
+import { joinPath, splitPath, TreeNode, wireKey, wireNode } from './tree.js';
 import { TtlKeys } from './ttl-keys.js';
 import { type Watcher, WatcherHub } from './watchers.js';
 
@@ -61,11 +61,15 @@ export class V2Store {
   lookup(path: string): TreeNode {
     let node = this.root;
     if (path === '/') return node;
-    for (const name of path.slice(1).split('/')) {
+    for (let start = 1; start <= path.length; ) {
+      let end = path.indexOf('/', start);
+      if (end < 0) end = path.length;
+      const name = path.slice(start, end);
       if (!node.children) throw this.fail(Ecode.NotDir, node.path);
       const child = node.children.get(name);
       if (!child) throw this.fail(Ecode.KeyNotFound, joinPath(node.path, name));
       node = child;
+      start = end + 1;
     }
     return node;
   }
@@ -85,7 +89,8 @@ export class V2Store {
     }
     const newValue = ttl.refresh && prev ? prev.value : value;
     const created = this.internalCreate(path, dir, newValue, false, true, ttl.expireTime, 'set', now);
-    const event = { ...created, prevNode: prev?.repr(false, false, now) };
+    const event: StoreEvent =
+      prev === undefined ? created : { ...created, prevNode: prev.repr(false, false, now) };
     this.publish(event, ttl.refresh);
     return event;
   }
@@ -116,10 +121,7 @@ export class V2Store {
       node.modifiedIndex = next;
     }
     this.updateTtl(node, ttl.expireTime);
-    const wire: WireNode = { key: wireKey(path) };
-    if (node.isDir) wire.dir = true;
-    else wire.value = newValue;
-    Object.assign(wire, node.expirationAndTtl(now), { modifiedIndex: next, createdIndex: node.createdIndex });
+    const wire = wireNode(path, node.isDir, newValue, node.expireTime, now, next, node.createdIndex);
     const event: StoreEvent = { action: 'update', node: wire, prevNode };
     this.currentIndex = next;
     this.publish(event, ttl.refresh);
@@ -144,9 +146,7 @@ export class V2Store {
     node.value = newValue;
     node.modifiedIndex = this.currentIndex;
     this.updateTtl(node, ttl.expireTime);
-    const wire: WireNode = { key: wireKey(path), value: newValue, ...node.expirationAndTtl(now) };
-    wire.modifiedIndex = this.currentIndex;
-    wire.createdIndex = node.createdIndex;
+    const wire = wireNode(path, false, newValue, node.expireTime, now, this.currentIndex, node.createdIndex);
     const event: StoreEvent = { action: 'compareAndSwap', node: wire, prevNode };
     this.publish(event, ttl.refresh);
     return event;
@@ -264,10 +264,7 @@ export class V2Store {
     const node = new TreeNode(nodePath, { index: next, parent, expireTime, value, dir });
     parent.children?.set(name, node);
     this.ttlKeys.track(node);
-    const wire: WireNode = { key: wireKey(nodePath) };
-    if (dir) wire.dir = true;
-    else wire.value = value;
-    Object.assign(wire, node.expirationAndTtl(now), { modifiedIndex: next, createdIndex: next });
+    const wire = wireNode(nodePath, dir, value, expireTime, now, next, next);
     this.currentIndex = next;
     return { action, node: wire, prevNode };
   }
@@ -276,7 +273,11 @@ export class V2Store {
   private ensureDir(path: string, createdIndex: number): TreeNode {
     let node = this.root;
     if (path === '/') return node;
-    for (const name of path.slice(1).split('/')) {
+    for (let start = 1; start <= path.length; ) {
+      let end = path.indexOf('/', start);
+      if (end < 0) end = path.length;
+      const name = path.slice(start, end);
+      start = end + 1;
       const children = node.children as Map<string, TreeNode>;
       let child = children.get(name);
       if (!child) {
@@ -306,7 +307,8 @@ export class V2Store {
   }
 
   private detach(node: TreeNode): void {
-    for (const each of node.postOrder()) this.ttlKeys.remove(each);
+    if (node.children === undefined) this.ttlKeys.remove(node);
+    else for (const each of node.postOrder()) this.ttlKeys.remove(each);
     const parent = node.parent;
     if (parent?.children?.get(node.name) === node) parent.children.delete(node.name);
     node.parent = undefined;

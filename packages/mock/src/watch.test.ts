@@ -101,6 +101,29 @@ describe('waits', () => {
     );
   });
 
+  it('finds each kept event by its index once the history has wrapped around', async () => {
+    const store = new MockStore();
+    for (let i = 0; i < 2500; i++) await send(store, 'PUT', `/k${i % 10}`, { value: String(i) });
+    expect(store.index).toBe(2503);
+    for (const index of [1504, 1505, 2000, 2502, 2503]) {
+      const found = await send(store, 'GET', '/', {
+        wait: 'true',
+        waitIndex: String(index),
+        recursive: 'true',
+      });
+      expect(found.json.node, String(index)).toMatchObject({
+        modifiedIndex: index,
+        value: String(index - 4),
+      });
+    }
+    // The first event of /k3 at or after 1504: value 1503 is at index 1507.
+    const k3 = await send(store, 'GET', '/k3', { wait: 'true', waitIndex: '1504' });
+    expect(k3.json.node).toMatchObject({ key: '/k3', modifiedIndex: 1507, value: '1503' });
+    const cleared = await send(store, 'GET', '/', { wait: 'true', waitIndex: '1503', recursive: 'true' });
+    expect(cleared.json.cause).toBe('the requested history has been cleared [1504/1503]');
+    store.close();
+  });
+
   it('counts etcd’s own three writes in a fresh history', async () => {
     const store = new MockStore();
     expect(

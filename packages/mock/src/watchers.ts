@@ -1,7 +1,6 @@
 /** Live watchers, as etcd's v2store `watcherHub` (one-shot watchers only: no stream mode). */
 import { watchSees } from '@etc/protocol';
 import { indexOf, type StoreEvent, watchEventOf } from './event.js';
-import { joinPath, segmentsOf } from './tree.js';
 
 /** A pending wait on a key. */
 export interface Watcher {
@@ -49,11 +48,15 @@ export class WatcherHub {
 
   /** Offers `event` to watchers on its key and every ancestor (etcd's `notify`, after the history add). */
   notify(event: StoreEvent): void {
-    let path = '/';
-    this.notifyWatchers(event, path);
-    for (const segment of segmentsOf(event.node.key ?? '/')) {
-      path = joinPath(path, segment);
-      this.notifyWatchers(event, path);
+    if (this.watchers.size === 0) return;
+    this.notifyWatchers(event, '/');
+    const key = event.node.key ?? '/';
+    for (let end = key.indexOf('/', 1); ; end = key.indexOf('/', end + 1)) {
+      if (end < 0) {
+        if (key !== '/') this.notifyWatchers(event, key);
+        return;
+      }
+      this.notifyWatchers(event, key.slice(0, end));
     }
   }
 

@@ -32,9 +32,19 @@ export function goQuote(text: string): string {
  * (`2026-11-27T04:49:55.37Z`); the mock keeps milliseconds.
  */
 export function formatExpiration(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return iso.replace(/\.(\d*?)0*Z$/, (_, digits: string) => (digits === '' ? 'Z' : `.${digits}Z`));
+  let text = formatted.get(ms);
+  if (text === undefined) {
+    const iso = new Date(ms).toISOString();
+    text = iso.replace(/\.(\d*?)0*Z$/, (_, digits: string) => (digits === '' ? 'Z' : `.${digits}Z`));
+    if (formatted.size >= formattedLimit) formatted.clear();
+    formatted.set(ms, text);
+  }
+  return text;
 }
+
+/** Expirations already formatted: every read of a node with a TTL shows the same one again. */
+const formatted = new Map<number, string>();
+const formattedLimit = 4096;
 
 /** A node's JSON in etcd's field order (`key,value,dir,expiration,ttl,nodes,modifiedIndex,createdIndex`), every field omitempty. */
 export function nodeJson(node: WireNode): string {

@@ -65,7 +65,10 @@ export interface DeleteRequest extends CallOptions {
 export interface Adapter {
   /** The first endpoint, e.g. `http://127.0.0.1:2379`. */
   readonly url: string;
-  /** Reads a key (or waits for its next change with `wait`); resolves with a `Got` or the event's result, rejects with the error class of the answer. */
+  /**
+   * Reads a key (or waits for its next change with `wait`); resolves with a `Got` or the event's
+   * result, rejects with the error class of the answer.
+   */
   get(request: GetRequest): Promise<EtcdResult>;
   /** Writes a key (a PUT): set, create, update, compare-and-swap or refresh, by the request's fields. */
   set(request: SetRequest): Promise<EtcdResult>;

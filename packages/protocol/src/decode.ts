@@ -1,4 +1,4 @@
-import { type EtcdError, etcdErrorFor, HTTPError, InvalidResponse } from './errors.js';
+import { BODY_EXCERPT_LENGTH, type EtcdError, etcdErrorFor, HTTPError, InvalidResponse } from './errors.js';
 import { Directory, Node, Value } from './nodes.js';
 import { type EtcdResult, resultFor } from './results.js';
 import type { WireResponse } from './wire.js';
@@ -11,12 +11,52 @@ const rfc3339 =
  * fraction is truncated to milliseconds). Returns `undefined` for text that is not such a time.
  */
 export function parseEtcdTime(text: string): Date | undefined {
+  const utc = parseUtcTime(text);
+  if (utc !== undefined) return utc;
   const m = rfc3339.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = '', z, sign, oh, om] = m;
   const ms = Number(frac.padEnd(3, '0').slice(0, 3));
   let time = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
   if (!z) time -= (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
+  return Number.isNaN(time) ? undefined : new Date(time);
+}
+
+/** The number written by `count` digits at `at`, or -1 when one of them is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * The common case of `parseEtcdTime` without a regular expression: `YYYY-MM-DDTHH:MM:SS[.f…]Z`,
+ * as etcd writes every expiration. `undefined` for anything else (the general parser decides).
+ */
+function parseUtcTime(text: string): Date | undefined {
+  const n = text.length;
+  if (n < 20 || n === 21 || n > 30) return undefined;
+  if (text.charCodeAt(n - 1) !== 90 || text.charCodeAt(10) !== 84) return undefined; // Z, T
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined; // -
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined; // :
+  const y = digitsAt(text, 0, 4);
+  const mo = digitsAt(text, 5, 2);
+  const d = digitsAt(text, 8, 2);
+  const h = digitsAt(text, 11, 2);
+  const mi = digitsAt(text, 14, 2);
+  const s = digitsAt(text, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return undefined;
+  let ms = 0;
+  if (n > 20) {
+    if (text.charCodeAt(19) !== 46 || digitsAt(text, 20, n - 21) < 0) return undefined; // .
+    const fraction = text.slice(20, Math.min(23, n - 1));
+    ms = Number(fraction.padEnd(3, '0'));
+  }
+  const time = Date.UTC(y, mo - 1, d, h, mi, s, ms);
   return Number.isNaN(time) ? undefined : new Date(time);
 }
 
@@ -33,14 +73,27 @@ export function headerValue(headers: WireResponse['headers'], name: string): str
 function headerIndex(headers: WireResponse['headers'], name: string): number | null | undefined {
   const value = headerValue(headers, name);
   if (value === undefined) return undefined;
+  // The common case, plain digits as etcd sends them, without a regular expression.
+  if (value.length > 0 && value.length < 16) {
+    let index = 0;
+    for (let i = 0; i < value.length; i++) {
+      const digit = value.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return indexText(value);
+      index = index * 10 + digit;
+    }
+    return index;
+  }
+  return indexText(value);
+}
+
+function indexText(value: string): number | null {
   const text = value.trim();
   if (!/^\d+$/.test(text)) return null;
   const index = Number(text);
   return Number.isSafeInteger(index) ? index : null;
 }
 
-/** How much of a body `HTTPError.body` and `InvalidResponse.body` keep: the first 200 characters. */
-export const BODY_EXCERPT_LENGTH = 200;
+export { BODY_EXCERPT_LENGTH };
 
 /** The start of a body as errors keep it (at most `BODY_EXCERPT_LENGTH` characters). */
 function excerpt(body: string): string {
@@ -169,27 +222,34 @@ export function decodeResult(
   json: unknown,
   body?: string,
 ): EtcdResult {
-  const text = (): string => excerpt(body ?? JSON.stringify(json) ?? '');
-  if (isRecord(json) && typeof json.errorCode === 'number') throw decodeError(status, json, headers, text);
+  if (isRecord(json) && typeof json.errorCode === 'number') throw decodeError(status, json, headers, body);
   if (status < 200 || status >= 300) throw notEtcd(status, body ?? JSON.stringify(json) ?? '');
   if (!isRecord(json) || typeof json.action !== 'string' || !isRecord(json.node)) {
     throw new InvalidResponse(
       status,
       'response body has no "action" and "node" (not an etcd result)',
-      text(),
+      excerptOf(json, body),
     );
   }
   const etcdIndex = headerIndex(headers, 'x-etcd-index');
   if (etcdIndex === undefined)
-    throw new InvalidResponse(status, 'response has no X-Etcd-Index header', text());
+    throw new InvalidResponse(status, 'response has no X-Etcd-Index header', excerptOf(json, body));
   if (etcdIndex === null) {
-    throw new InvalidResponse(status, 'the X-Etcd-Index header is not a safe non-negative integer', text());
+    throw new InvalidResponse(
+      status,
+      'the X-Etcd-Index header is not a safe non-negative integer',
+      excerptOf(json, body),
+    );
   }
   const raftIndex = headerIndex(headers, 'x-raft-index');
   const raftTerm = headerIndex(headers, 'x-raft-term');
   if (raftIndex === null || raftTerm === null) {
     const name = raftIndex === null ? 'X-Raft-Index' : 'X-Raft-Term';
-    throw new InvalidResponse(status, `the ${name} header is not a safe non-negative integer`, text());
+    throw new InvalidResponse(
+      status,
+      `the ${name} header is not a safe non-negative integer`,
+      excerptOf(json, body),
+    );
   }
   let node: Node;
   let prevNode: Node | undefined;
@@ -197,21 +257,30 @@ export function decodeResult(
     node = nodeFrom(json.node, 'node');
     if (json.prevNode !== undefined) prevNode = nodeFrom(json.prevNode, 'prevNode');
   } catch (error) {
-    throw new InvalidResponse(status, `invalid result: ${(error as Error).message}`, text());
+    throw new InvalidResponse(status, `invalid result: ${(error as Error).message}`, excerptOf(json, body));
   }
   return resultFor({ action: json.action, node, prevNode, etcdIndex, raftIndex, raftTerm });
+}
+
+/** The excerpt an error keeps: of the body text when there is one, else of the JSON value. */
+function excerptOf(json: unknown, body: string | undefined): string {
+  return excerpt(body ?? JSON.stringify(json) ?? '');
 }
 
 function decodeError(
   status: number,
   json: Record<string, unknown>,
   headers: WireResponse['headers'],
-  text: () => string,
+  body: string | undefined,
 ): EtcdError | InvalidResponse {
   let index: number | undefined;
   if (json.index !== undefined) {
     if (!isIndex(json.index)) {
-      return new InvalidResponse(status, 'error body: index is not a safe non-negative integer', text());
+      return new InvalidResponse(
+        status,
+        'error body: index is not a safe non-negative integer',
+        excerptOf(json, body),
+      );
     }
     index = json.index;
   } else {

@@ -54,7 +54,7 @@ describe('error classes', () => {
     expect(new OutcomeUnknown('maybe')).toBeInstanceOf(ConnectionError);
     const invalid = new InvalidResponse(200, 'bad', 'x'.repeat(1000));
     expect(invalid).toBeInstanceOf(HTTPError);
-    expect(invalid.body).toHaveLength(512);
+    expect(invalid.body).toHaveLength(200);
     expect(String(new HTTPError(502, 'HTTP 502 Bad Gateway'))).toBe('HTTPError: HTTP 502 Bad Gateway');
   });
 
@@ -71,5 +71,17 @@ describe('error classes', () => {
     });
     expect(error.message).toMatch(/7e27652122e8b2ae.*cdf818194e3a8c32/);
     expect((all as Record<string, unknown>).ClusterMismatch).toBe(ClusterMismatch);
+  });
+});
+
+describe('util.inspect of an error', () => {
+  it('reads like String(error) on its first line, with the stack and own fields after it', async () => {
+    const { inspect } = await import('node:util');
+    const error = etcdErrorFor({ errorCode: 100, cause: '/hello', index: 7 });
+    const shown = inspect(error);
+    expect(shown.split('\n')[0]).toBe('KeyNotFound: [100] Key not found (/hello)');
+    expect(shown).toContain('    at ');
+    expect(shown).toMatch(/errorCode: 100/);
+    expect(shown).toMatch(/index: 7/);
   });
 });

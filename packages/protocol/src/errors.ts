@@ -36,6 +36,24 @@ export class EtcException extends Error {
     this.code = cls.code;
   }
 
+  /**
+   * What `util.inspect` (and so `console.log`) shows: the first line reads as `String(error)` does
+   * (an etcd error's code and cause included), then the stack and the error's own fields.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options: object) => string,
+  ): string {
+    const stack = this.stack ?? '';
+    const at = stack.indexOf('\n    at ');
+    const fields: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this)) fields[key] = value;
+    if (this.cause !== undefined) fields.cause = this.cause;
+    const rest = Object.keys(fields).length > 0 ? ` ${inspect(fields, options)}` : '';
+    return `${String(this)}${at >= 0 ? stack.slice(at) : ''}${rest}`;
+  }
+
   // `this` is the class `instanceof` is asked about (a subclass too), so its own brand is checked.
   // biome-ignore-start lint/complexity/noThisInStatic: the receiver is the subclass being tested
   /** `instanceof` by brand, so an error from another copy of this package still matches. */
@@ -122,7 +140,10 @@ export class EtcdError extends EtcException {
 
 /* One class per etcd error code, named as in the original library. */
 
-/** Error 100: the key does not exist (a get, update, delete or refresh of a missing key); `cause` is the key. */
+/**
+ * Error 100: the key does not exist (a get, update, delete or refresh of a missing key); `cause` is
+ * the key.
+ */
 export class KeyNotFound extends EtcdError {
   static override readonly brand = 'KeyNotFound';
   static override readonly errorCode = 100;
@@ -132,17 +153,26 @@ export class TestFailed extends EtcdError {
   static override readonly brand = 'TestFailed';
   static override readonly errorCode = 101;
 }
-/** Error 102: a value operation on a directory, such as a set, compare or delete without `dir` on a directory. */
+/**
+ * Error 102: a value operation on a directory, such as a set, compare or delete without `dir` on a
+ * directory.
+ */
 export class NotFile extends EtcdError {
   static override readonly brand = 'NotFile';
   static override readonly errorCode = 102;
 }
-/** Error 103: the cluster has reached its maximum number of peers; defined by etcd v2 but not sent by etcd 3.x. */
+/**
+ * Error 103: the cluster has reached its maximum number of peers; defined by etcd v2 but not sent
+ * by etcd 3.x.
+ */
 export class NoMorePeer extends EtcdError {
   static override readonly brand = 'NoMorePeer';
   static override readonly errorCode = 103;
 }
-/** Error 104: the key's path goes through a value (a file), so it cannot be a directory; `cause` is that file. */
+/**
+ * Error 104: the key's path goes through a value (a file), so it cannot be a directory; `cause` is
+ * that file.
+ */
 export class NotDir extends EtcdError {
   static override readonly brand = 'NotDir';
   static override readonly errorCode = 104;
@@ -217,12 +247,18 @@ export class IndexOrValueRequired extends EtcdError {
   static override readonly brand = 'IndexOrValueRequired';
   static override readonly errorCode = 207;
 }
-/** Error 208: an index and a value were both given where only one may be; defined by etcd v2 but not sent by etcd 3.x. */
+/**
+ * Error 208: an index and a value were both given where only one may be; defined by etcd v2 but not
+ * sent by etcd 3.x.
+ */
 export class IndexValueMutex extends EtcdError {
   static override readonly brand = 'IndexValueMutex';
   static override readonly errorCode = 208;
 }
-/** Error 209: a field etcd could not accept, such as a boolean that is not one, or `wait` on a request that is not a GET. */
+/**
+ * Error 209: a field etcd could not accept, such as a boolean that is not one, or `wait` on a
+ * request that is not a GET.
+ */
 export class InvalidField extends EtcdError {
   static override readonly brand = 'InvalidField';
   static override readonly errorCode = 209;
@@ -242,12 +278,18 @@ export class RefreshTTLRequired extends EtcdError {
   static override readonly brand = 'RefreshTTLRequired';
   static override readonly errorCode = 212;
 }
-/** Error 300: etcd failed internally, typically a request that timed out in raft; the write may still be applied. */
+/**
+ * Error 300: etcd failed internally, typically a request that timed out in raft; the write may
+ * still be applied.
+ */
 export class RaftInternal extends EtcdError {
   static override readonly brand = 'RaftInternal';
   static override readonly errorCode = 300;
 }
-/** Error 301: etcd is electing a leader; retry later (etcd 3.x answers 300 instead). */
+/**
+ * Error 301: etcd is electing a leader; defined by etcd v2 but not sent by etcd 3.x, which answers
+ * 300 then.
+ */
 export class LeaderElect extends EtcdError {
   static override readonly brand = 'LeaderElect';
   static override readonly errorCode = 301;
@@ -257,7 +299,10 @@ export class WatcherCleared extends EtcdError {
   static override readonly brand = 'WatcherCleared';
   static override readonly errorCode = 400;
 }
-/** Error 401: the `waitIndex` is older than the last 1000 events etcd keeps; `client.watch()` answers it with a snapshot. */
+/**
+ * Error 401: the `waitIndex` is older than the last 1000 events etcd keeps; `client.watch()`
+ * answers it with a snapshot.
+ */
 export class EventIndexCleared extends EtcdError {
   static override readonly brand = 'EventIndexCleared';
   static override readonly errorCode = 401;
@@ -400,6 +445,9 @@ export class ClusterMismatch extends EtcException {
   }
 }
 
+/** How many characters of a response body an `HTTPError` keeps. */
+export const BODY_EXCERPT_LENGTH = 200;
+
 /** Replaces what looks like an HTTP credential (`Basic <base64>`, `Bearer <token>`) with `[redacted]`. */
 function redactCredentials(text: string): string {
   return text.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~-]+/gi, '$1$2[redacted]');
@@ -412,7 +460,7 @@ export class HTTPError extends EtcException {
   /** The HTTP status code of the response. */
   readonly statusCode: number;
   /**
-   * The start of the response body (at most 512 characters), for diagnostics. etcd never echoes
+   * The start of the response body (at most `BODY_EXCERPT_LENGTH`, 200, characters), for diagnostics. etcd never echoes
    * request headers, but a proxy might: credentials that look like an `Authorization` value
    * (`Basic ...`, `Bearer ...`) are replaced by `[redacted]`.
    */
@@ -421,7 +469,7 @@ export class HTTPError extends EtcException {
   constructor(statusCode: number, message: string, body = '', options?: { cause?: unknown }) {
     super(message, options);
     this.statusCode = statusCode;
-    this.body = redactCredentials(body.slice(0, 512));
+    this.body = redactCredentials(body.slice(0, BODY_EXCERPT_LENGTH));
   }
 }
 

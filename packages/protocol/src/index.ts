@@ -1,3 +1,8 @@
+/**
+ * `@etc/protocol`: what its README documents (results, nodes, errors, the decoder, the encoders,
+ * key rules, the `Adapter` interface, wire types, and the policy layers adapters are built from).
+ * Helpers only adapter implementations need are in `@etc/protocol/internal`.
+ */
 export type {
   Adapter,
   AppendRequest,
@@ -46,8 +51,15 @@ export {
   AdminNotSupported,
   adminErrorFor,
 } from './admin-errors.js';
-export { decodeNode, decodeResponse, headerValue, parseEtcdTime } from './decode.js';
-export { encodeAppend, encodeDelete, encodeGet, encodeSet, formEncode } from './encode.js';
+export {
+  BODY_EXCERPT_LENGTH,
+  decodeNode,
+  decodeResponse,
+  decodeResult,
+  type ParsedBody,
+  parseBody,
+} from './decode.js';
+export { encodeAppend, encodeDelete, encodeGet, encodeSet } from './encode.js';
 export {
   ClientClosed,
   ClusterMismatch,
@@ -59,8 +71,6 @@ export {
   EtcException,
   EventIndexCleared,
   ExistingPeerAddr,
-  etcdErrorFor,
-  etcdErrorMessages,
   HTTPError,
   IndexNaN,
   IndexOrValueRequired,
@@ -94,7 +104,7 @@ export {
   ValueRequired,
   WatcherCleared,
 } from './errors.js';
-export { describe, isHiddenKey, isWellFormedText, keyPath, normalizeKey } from './keys.js';
+export { isHiddenKey, isWellFormedText, keyPath, normalizeKey } from './keys.js';
 export { Directory, Node, type NodeFields, Value } from './nodes.js';
 export {
   Abortable,
@@ -151,7 +161,6 @@ export {
   Expired,
   Got,
   type ResultFields,
-  resultFor,
   Set,
   SetResult,
   Updated,

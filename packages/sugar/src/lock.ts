@@ -6,7 +6,7 @@ import { reachHead } from './queue.js';
 /** Options of {@link lock}: `signal` abandons the wait (removing the queued key) and releases once held. */
 export interface LockOptions extends LeaseOptions {
   /** What the queued key holds, e.g. who is waiting (default `''`). */
-  value?: string;
+  value?: string | undefined;
 }
 
 /**

@@ -13,7 +13,7 @@ import { pause, sleep } from './timing.js';
 /** Options of {@link observeLeader}. */
 export interface ObserveLeaderOptions {
   /** Aborting ends the iteration. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const removals = new Set(['delete', 'expire', 'compareAndDelete']);
@@ -22,8 +22,10 @@ const removals = new Set(['delete', 'expire', 'compareAndDelete']);
  * Yields the value of the election `key`'s current leader (its lowest live in-order key), or
  * `undefined` when there is none: once at the start, then at every change of leader or of the
  * leader's value. Waiting candidates joining or leaving wake the watch but yield nothing. A cleared
- * history (401) is bridged by the watch's snapshot. Ends on `break` or `signal` abort; network
- * errors are retried; other etcd errors reject the iteration.
+ * history (401) is bridged by the watch's snapshot. Ends on `break`, `signal` abort or
+ * `client.close()`; network errors are retried; other etcd errors reject the iteration, as do
+ * failures that are not the network's (answers that are not etcd's, a 5xx) once they have lasted
+ * the watch's default `giveUpAfter` (30 s).
  */
 export async function* observeLeader(
   client: Client,

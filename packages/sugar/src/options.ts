@@ -9,11 +9,11 @@ export interface LeaseOptions {
    * Milliseconds between refreshes (default: a third of the TTL). It must leave room before the
    * TTL runs out: at most the TTL less its safety margin (a tenth of the TTL, 100 ms–1 s).
    */
-  interval?: number;
+  interval?: number | undefined;
   /** Called synchronously with everything that happens to the key; see {@link KeepEvent}. */
-  onEvent?: (event: KeepEvent) => void;
+  onEvent?: ((event: KeepEvent) => void) | undefined;
   /** Aborting stops the helper (and removes its key when it is still ours). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Validated lease timing, in milliseconds. */

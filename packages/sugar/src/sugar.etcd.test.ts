@@ -10,6 +10,18 @@ import { observeLeader } from './observe-leader.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const prefix = () => `/etc-sugar-test/${randomBytes(6).toString('hex')}`;
 
+/** Resolves once `dir` holds at least `count` keys (so candidates queue in a known order). */
+async function queued(client: Client, dir: string, count: number): Promise<void> {
+  for (;;) {
+    const keys = await client.get(dir).then(
+      (got) => got.nodes?.length ?? 0,
+      () => 0,
+    );
+    if (keys >= count) return;
+    await sleep(20);
+  }
+}
+
 /** A half-open interval [from, to) during which one contender held leadership or a lock, by this process's clock. */
 interface Tenure {
   who: number;
@@ -94,28 +106,31 @@ describe('sugar on a real etcd', () => {
     try {
       const seen: (string | undefined)[] = [];
       const stop = new AbortController();
-      let first: () => void = () => {};
-      const started = new Promise<void>((resolve) => {
-        first = resolve;
-      });
+      /** Resolvers waiting for `seen` to reach a length. */
+      const waiters = new Map<number, () => void>();
+      const seenCount = (count: number) =>
+        seen.length >= count
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => waiters.set(count, resolve));
       const observing = (async () => {
         for await (const leader of observeLeader(clients[3] as Client, dir, { signal: stop.signal })) {
           seen.push(leader);
-          first();
+          waiters.get(seen.length)?.();
         }
       })();
-      await started;
+      await seenCount(1);
       const a = await campaign(clients[0] as Client, dir, 'a', { ttl: 3 });
       const b = campaign(clients[1] as Client, dir, 'b', { ttl: 3 });
-      await sleep(200);
+      await queued(clients[3] as Client, dir, 2);
       const c = campaign(clients[2] as Client, dir, 'c', { ttl: 3 });
-      await sleep(200);
+      await queued(clients[3] as Client, dir, 3);
       await a.resign();
       const bLeads = await b;
       expect(a.signal.aborted).toBe(true);
       await bLeads.resign();
       await (await c).resign();
-      await sleep(300);
+      // The observer has seen the last leader go.
+      await seenCount(5);
       stop.abort();
       await observing;
       expect(seen).toEqual([undefined, 'a', 'b', 'c', undefined]);

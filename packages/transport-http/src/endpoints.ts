@@ -1,4 +1,4 @@
-import { describe } from '@etc/protocol';
+import { describe } from '@etc/protocol/internal';
 
 /** etcd's registered client URL, used when no endpoint is given. */
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';

@@ -22,15 +22,14 @@ import {
   encodeGet,
   encodeSet,
   failover,
-  formEncode,
   type GetRequest,
-  headerValue,
   type Layer,
   type Send,
   type SetRequest,
   type WireRequest,
   type WireResponse,
 } from '@etc/protocol';
+import { formEncode, headerValue } from '@etc/protocol/internal';
 import type { Dispatcher } from 'undici';
 import { adminEndpoint, adminWire } from './admin/admin-wire.js';
 import { connectionFailure } from './connection-failure.js';

@@ -1,4 +1,5 @@
-import { describe, type Layer } from '@etc/protocol';
+import type { Layer } from '@etc/protocol';
+import { describe } from '@etc/protocol/internal';
 import { parseEndpointsWithCredentials, type UrlCredentials } from './endpoints.js';
 
 /** TLS client options for https endpoints, as Node's `tls.connect` takes them. */

@@ -1,14 +1,21 @@
 import { etcd } from '@etc/client';
 import { startEtcd } from '@etc/etcd-launcher';
-import { mockEtcd } from '@etc/mock';
 import { Pool } from 'undici';
 import { compare } from './measure.js';
 import { retainedPerGet, watchMemory } from './memory.js';
+import { mockRates, mockReport } from './mock.js';
 
 // Compares etc against a bare undici request to the same etcd, in the same process and run.
 // Prints ops/s and the ratio (etc / bare); 1.00 means "as fast as a bare HTTP request".
 const count = Number(process.env.BENCH_OPS ?? 2000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const mockCount = Number(process.env.BENCH_MOCK_OPS ?? 50_000);
+
+// `BENCH_ONLY=mock` measures the in-memory mock alone (no etcd is started).
+if (process.env.BENCH_ONLY === 'mock') {
+  console.log(mockReport(await mockRates(mockCount, rounds), mockCount));
+  process.exit(0);
+}
 
 const external = process.env.ETCD_URL;
 const cluster = external ? undefined : await startEtcd();
@@ -57,17 +64,13 @@ const watchers = 1000;
 const memory = await watchMemory(url, client, `${prefix}/key`, watchers);
 const retained = await retainedPerGet(client, `${prefix}/key`, 20_000);
 
-const mock = mockEtcd();
-await mock.set('/key', 'value');
-const mockStart = performance.now();
-for (let i = 0; i < count; i++) await mock.get('/key');
-const mockRate = (count / (performance.now() - mockStart)) * 1000;
+const mock = await mockRates(mockCount, rounds);
 
 console.log(`etc vs a bare undici request to the same etcd (${count} ops x ${rounds} rounds, best round)\n`);
 console.log('| operation | bare undici ops/s | etc ops/s | ratio |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-console.log(`\nmock: ${mockRate.toFixed(0)} gets/s in memory`);
+console.log(`\n${mockReport(mock, mockCount)}`);
 console.log(`\n| memory | bare undici | etc | ratio |`);
 console.log('|---|---|---|---|');
 console.log(
@@ -76,5 +79,5 @@ console.log(
 console.log(`\nheap retained per get after 20,000 gets: ${retained.toFixed(1)} bytes`);
 
 await client.delete(prefix, { recursive: true });
-await Promise.all([client.close(), pool.close(), mock.close()]);
+await Promise.all([client.close(), pool.close()]);
 await cluster?.stop();

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, etcd } from '@etc/client';
-import { formEncode, type WireRequest, type WireResponse } from '@etc/protocol';
+import type { WireRequest, WireResponse } from '@etc/protocol';
+import { formEncode } from '@etc/protocol/internal';
 import type { Backend, BackendFactory } from './backend.js';
 
 /**

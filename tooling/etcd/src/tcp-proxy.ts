@@ -21,6 +21,11 @@ export interface TcpProxy {
   dropAfterRequest(): void;
   /** How many client connections the proxy has accepted so far. */
   readonly accepted: number;
+  /**
+   * How many bytes the proxy has read from its clients so far, stalled or not: a test can wait for
+   * a request to have left the client (`received` grew) instead of sleeping.
+   */
+  readonly received: number;
   /** Stops listening and destroys every socket. */
   close(): Promise<void>;
 }
@@ -50,6 +55,8 @@ class Relay {
     readonly to: Socket | undefined,
     readonly isStalled: () => boolean,
     readonly inspect?: (chunk: Buffer) => void,
+    /** True for the client side: it keeps reading (and holding) while stalled, so bytes are counted. */
+    readonly holds = false,
   ) {
     from.on('data', (chunk: Buffer) => {
       inspect?.(chunk);
@@ -73,7 +80,7 @@ class Relay {
   }
 
   pause(): void {
-    this.from.pause();
+    if (!this.holds) this.from.pause();
   }
 
   flush(): void {
@@ -92,6 +99,7 @@ class ProxyServer implements TcpProxy {
   #dropNext = false;
   port = 0;
   accepted = 0;
+  received = 0;
 
   constructor(
     readonly targetHost: string,
@@ -130,7 +138,10 @@ class ProxyServer implements TcpProxy {
       this.#acceptDropping(client, upstream, stalled);
       return;
     }
-    const relays = [new Relay(client, upstream, stalled), new Relay(upstream, client, stalled)];
+    const count = (chunk: Buffer) => {
+      this.received += chunk.length;
+    };
+    const relays = [new Relay(client, upstream, stalled, count, true), new Relay(upstream, client, stalled)];
     for (const relay of relays) this.#relays.add(relay);
     // A side that closed after a clean end has had its `end` relayed; the other side finishes
     // writing and closes by itself. Any other close takes the other side down at once.
@@ -149,6 +160,7 @@ class ProxyServer implements TcpProxy {
     let complete = false;
     const dropUpstream = () => upstream.destroy();
     const toUpstream = new Relay(client, upstream, stalled, (chunk) => {
+      this.received += chunk.length;
       if (complete) return;
       received = Buffer.concat([received, chunk]);
       if (httpRequestEnd(received) === undefined) return;

@@ -1,7 +1,8 @@
 /**
  * In-process servers that answer garbage, driven through the full client (`etcd(url)`, `Client`,
  * `watch()`): every failure is a typed error, nothing crashes, no rejection goes unhandled, and a
- * watch keeps retrying with backoff until it is closed.
+ * watch retries with backoff, says so (`status`), and ends with the last error after `giveUpAfter`
+ * unless the failures are the network's.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -14,8 +15,9 @@ import {
   OutcomeUnknown,
   TimedOut,
 } from '@etc/client';
+import { failure } from '@etc/vitest-config/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Recorder, sleep } from './support.js';
+import { eventually, Recorder, sleep } from './support.js';
 
 interface Garbage {
   url: string;
@@ -89,15 +91,6 @@ afterEach(async () => {
   server = undefined;
 });
 
-function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
-}
-
 describe.each(Object.keys(kinds))('a server that answers %s', (kind) => {
   it('gives typed errors to get, set, delete and wait', async () => {
     server = await garbage(kinds[kind] as (res: ServerResponse, socket: Socket) => void);
@@ -133,11 +126,47 @@ describe('a server that accepts and never answers', () => {
     expect(write).toBeInstanceOf(OutcomeUnknown);
     expect((write as Error).cause).toBeInstanceOf(TimedOut);
     expect(await failure(client.wait('/k', { timeout: 200 }))).toBeInstanceOf(TimedOut);
+    const before = server.count;
     const recorder = new Recorder(client, '/k', {});
-    await sleep(100);
+    // Closed once its poll has reached the server.
+    await eventually(async () => expect(server?.count).toBeGreaterThan(before), 5_000, 10);
     await client.close();
     await recorder.done;
     expect(recorder.events).toEqual([]);
+    expect(recorder.error).toBeUndefined();
+  });
+});
+
+describe.each(['truncated JSON', 'an HTML 502 from a proxy', 'JSON without the expected fields'])(
+  'a watch of a server that answers %s',
+  (kind) => {
+    it('says it is retrying, then ends with the last error once giveUpAfter has passed', async () => {
+      server = await garbage(kinds[kind] as (res: ServerResponse, socket: Socket) => void);
+      client = etcd(server.url);
+      const { read } = expected[kind] as (typeof expected)[string];
+      const recorder = new Recorder(client, '/k', { index: 3, recursive: true, giveUpAfter: 1_000 });
+      await eventually(async () => expect(recorder.watch.status).toBe('retrying'), 5_000, 10);
+      expect(recorder.watch.lastError).toBeInstanceOf(read);
+      await recorder.done;
+      expect(recorder.error).toBeInstanceOf(read);
+      expect(recorder.watch.status).toBe('ended');
+      expect(recorder.watch.lastError).toBe(recorder.error);
+      expect(recorder.events).toEqual([]);
+    });
+  },
+);
+
+describe('a watch of a server that breaks every connection', () => {
+  it('never gives up: the network failures of a watch are waited out', async () => {
+    server = await garbage(kinds['a huge header'] as (res: ServerResponse, socket: Socket) => void);
+    client = etcd(server.url);
+    const recorder = new Recorder(client, '/k', { index: 3, giveUpAfter: 100 });
+    // Five polls take at least 25 + 50 + 100 + 200 ms of backoff: well past giveUpAfter.
+    await eventually(async () => expect(server?.count).toBeGreaterThanOrEqual(5), 10_000, 10);
+    expect(recorder.watch.status).toBe('retrying');
+    expect(recorder.watch.lastError).toBeInstanceOf(ConnectionError);
+    await client.close();
+    await recorder.done;
     expect(recorder.error).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@
  */
 import { type Client, ConnectionError, etcd, OutcomeUnknown, TimedOut, Value } from '@etc/client';
 import { startProxy, type TcpProxy } from '@etc/etcd-launcher';
+import { failure } from '@etc/vitest-config/test-support';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { eventually, Recorder, sleep } from './support.js';
 
@@ -30,13 +31,10 @@ afterEach(async () => {
   await proxy.close();
 });
 
-function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
+/** How many watches etcd holds now (its store statistics; other test files may hold some too). */
+async function watchers(): Promise<number> {
+  const response = await fetch(new URL('/v2/stats/store', etcdUrl));
+  return ((await response.json()) as { watchers: number }).watchers;
 }
 
 describe('a proxy that stalls', () => {
@@ -66,10 +64,12 @@ describe('a proxy that resets connections', () => {
     const key = `${base}/reset-once`;
     const start = await direct.set(key, 'x');
     // A wait's headers come at once and its body stays open: reset it mid-body, once.
+    const before = await watchers();
     const once = client.wait(key, { index: start.etcdIndex + 1, timeout: 10_000 });
-    await sleep(200);
+    // Reset once etcd holds the wait (its headers are on their way). The re-issued wait resumes at
+    // the same index, so the write below reaches it whether it lands before or after the re-issue.
+    await eventually(async () => expect(await watchers()).toBeGreaterThan(before), 5_000);
     proxy.resetAll();
-    await sleep(200);
     const write = await direct.set(key, 'y');
     expect((await once).index).toBe(write.index);
   });
@@ -104,8 +104,10 @@ describe('a proxy that resets connections', () => {
     const key = `${base}/reset-write`;
     await client.get('/').catch(() => undefined);
     proxy.stall();
+    const sent = proxy.received;
     const write = failure(client.set(key, 'maybe'));
-    await sleep(100);
+    // Reset only once the request has left the client: before that, it is not OutcomeUnknown.
+    await eventually(async () => expect(proxy.received).toBeGreaterThan(sent), 5_000);
     proxy.resetAll();
     const error = await write;
     expect(error).toBeInstanceOf(OutcomeUnknown);
@@ -142,13 +144,17 @@ describe('a proxy that drops the answer of a request it delivered', () => {
   it('lets a watch through the proxy go on after its connection is dropped', async () => {
     const key = `${base}/watched`;
     const start = await direct.set(key, 'start');
+    const before = await watchers();
     const recorder = new Recorder(client, key, { index: start.etcdIndex + 1 });
-    await sleep(100);
+    // Reset once its poll has gone through the proxy and is waiting in etcd.
+    await eventually(async () => expect(await watchers()).toBeGreaterThan(before), 5_000, 20);
+    expect(proxy.accepted).toBe(1);
     proxy.resetAll();
     const set = await direct.set(key, 'after-reset');
-    for (let i = 0; i < 100 && recorder.events.length === 0; i++) await sleep(50);
+    await eventually(async () => expect(recorder.events).toHaveLength(1), 5_000, 20);
     expect(recorder.events.map((e) => [e.node.modifiedIndex, e.value])).toEqual([
       [set.node.modifiedIndex, 'after-reset'],
     ]);
+    expect(proxy.accepted).toBeGreaterThan(1);
   });
 });

@@ -2,21 +2,20 @@
  * Helpers of the fault tests: a watch recorder and bounded polling. (Every test file also fails
  * on a promise rejection nobody handled: see tooling/vitest/no-unhandled-rejections.js.)
  */
-import type { Client, EtcdResult } from '@etc/client';
+import type { Client, EtcdResult, Watch, WatchOptions } from '@etc/client';
 
 /** Records every item a watch yields, and the error that ended it, if any. */
 export class Recorder {
   readonly events: EtcdResult[] = [];
+  /** The watch being recorded (its `status` and `lastError`). */
+  readonly watch: Watch;
   error: unknown;
   /** Resolves when the watch has ended (on `client.close()`, `break` or an error). */
   readonly done: Promise<void>;
 
-  constructor(
-    client: Client,
-    key: string,
-    options: { index?: number; recursive?: boolean; signal?: AbortSignal },
-  ) {
+  constructor(client: Client, key: string, options: WatchOptions) {
     const watch = client.watch(key, options);
+    this.watch = watch;
     this.done = (async () => {
       try {
         for await (const event of watch) this.events.push(event);

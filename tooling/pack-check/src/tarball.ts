@@ -28,6 +28,11 @@ export async function checkTarball(p: PackageInfo, file: string): Promise<string
   for (const name of required)
     if (!files.has(name)) problems.push(`${p.name}: ${name} is not in the tarball`);
   for (const name of files) {
+    // A dist file without its source is left over from an older build.
+    const built = /^dist\/(.+)\.(js|d\.ts)$/.exec(name);
+    if (built && !files.has(`src/${built[1]}.ts`)) {
+      problems.push(`${p.name}: ${name} has no src/${built[1]}.ts (a stale build output)`);
+    }
     if (/\.test(-d)?\.ts$|(^|\/)\.turbo\/|tsbuildinfo$/.test(name)) {
       problems.push(`${p.name}: ${name} should not be in the tarball`);
     }

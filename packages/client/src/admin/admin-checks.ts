@@ -3,10 +3,10 @@ import {
   type AdminAdapter,
   AdminNotSupported,
   type CallOptions,
-  describe,
   hasAdmin,
   type Permissions,
 } from '@etc/protocol';
+import { describe } from '@etc/protocol/internal';
 import { checkOptions } from '../checks.js';
 
 /** The administration seam of `adapter`; rejects with `AdminNotSupported` when it has none. */

@@ -35,14 +35,27 @@ export class Closing implements Layer {
 
   /** Tracks each call through `next` and refuses calls once closed. */
   wrap(next: Send): Send {
-    return async (call) => {
-      if (this.#closed) throw this.closedError();
-      this.#calls.add(call);
+    const calls = this.#calls;
+    return (call) => {
+      if (this.#closed) return Promise.reject(this.closedError());
+      calls.add(call);
+      let sent: Promise<unknown>;
       try {
-        return await next(call);
-      } finally {
-        this.#calls.delete(call);
+        sent = next(call);
+      } catch (error) {
+        calls.delete(call);
+        return Promise.reject(error);
       }
+      return sent.then(
+        (value) => {
+          calls.delete(call);
+          return value;
+        },
+        (error: unknown) => {
+          calls.delete(call);
+          throw error;
+        },
+      );
     };
   }
 

@@ -100,6 +100,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T, undefined>, Asy
     }
   }
 
+  /** The next value, buffered or pushed later; the first call starts the stream. */
   next(): Promise<IteratorResult<T, undefined>> {
     if (!this.#started) this.#start();
     if (this.#buffer.length > 0) return Promise.resolve({ value: this.#buffer.shift() as T, done: false });
@@ -120,10 +121,12 @@ export class PushIterator<T> implements AsyncIterableIterator<T, undefined>, Asy
     return Promise.resolve(done);
   }
 
+  /** The iterator itself (it can be iterated once). */
   [Symbol.asyncIterator](): this {
     return this;
   }
 
+  /** Ends the iteration as `return()` does, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     this.#stop();
     return Promise.resolve();

@@ -1,4 +1,5 @@
-import { type AdminRequest, ConnectionError, describe, type WireRequest } from '@etc/protocol';
+import { type AdminRequest, ConnectionError, type WireRequest } from '@etc/protocol';
+import { describe } from '@etc/protocol/internal';
 import { parseEndpoints } from '../endpoints.js';
 
 const methods: ReadonlySet<string> = new Set(['GET', 'PUT', 'POST', 'DELETE']);

@@ -99,6 +99,27 @@ export function watchScenarios(factory: BackendFactory): void {
 
     scenario(
       factory,
+      'a watch served by a recursive watch above it gets what its own wait gets from history, hidden keys included',
+      async (t) => {
+        const hidden = await t.client.set(t.key('hs/x/_h'), 'hidden');
+        const plain = await t.client.set(t.key('hs/x/y'), 'plain');
+        const from = hidden.index!;
+        // What waits of its own answer from the history: the hidden key first, then the next change.
+        const own = await t.client.wait(t.key('hs/x'), { recursive: true, index: from });
+        const ownNext = await t.client.wait(t.key('hs/x'), { recursive: true, index: from + 1 });
+        expect([own.key, ownNext.key]).toEqual([t.key('hs/x/_h'), t.key('hs/x/y')]);
+        const parent = take(t.client.watch(t.key('hs'), { index: from, recursive: true }), 2);
+        const below = take(t.client.watch(t.key('hs/x'), { index: from, recursive: true }), 2);
+        expect((await parent).map((e) => e.index)).toEqual([hidden.index, plain.index]);
+        expect((await below).map((e) => [e.key, e.index])).toEqual([
+          [t.key('hs/x/_h'), hidden.index],
+          [t.key('hs/x/y'), plain.index],
+        ]);
+      },
+    );
+
+    scenario(
+      factory,
       'when the history is cleared it yields a snapshot Got, then the changes after it',
       async (t) => {
         const first = await t.client.set(t.key('h/k'), 'v0');
