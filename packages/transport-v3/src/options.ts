@@ -1,5 +1,6 @@
 /** The options of `V3Adapter` and `etcdV3()`, checked before anything connects. */
-import { describe, type Layer } from '@etc/protocol';
+import type { Layer } from '@etc/protocol';
+import { describe } from '@etc/protocol/internal';
 import type { GrpcTlsOptions } from './grpc/connection.js';
 import { DEFAULT_PREFIX } from './layout.js';
 

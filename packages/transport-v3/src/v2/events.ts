@@ -2,7 +2,8 @@
  * Turns the v3 events of one revision into the v2 event a watcher sees, and decides which v2
  * waits it answers, by etcd v2's rules (v2store/watcher_hub.go, event_history.go).
  */
-import { type EtcdResult, resultFor } from '@etc/protocol';
+import type { EtcdResult } from '@etc/protocol';
+import { resultFor } from '@etc/protocol/internal';
 import { expirationOfLease, type Layout } from '../layout.js';
 import type { Event } from '../proto/messages.js';
 import { dirNode, fileNode, removedNode, storedNode } from './nodes.js';

@@ -10,10 +10,10 @@ import {
   type EtcdResult,
   type GetRequest,
   Node,
-  resultFor,
   type SetRequest,
   Value,
 } from '@etc/protocol';
+import { resultFor } from '@etc/protocol/internal';
 import {
   compareBytes,
   createdIndexOf,

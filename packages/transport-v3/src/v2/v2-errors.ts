@@ -1,5 +1,6 @@
 /** etcd v2's errors, with its exact messages and causes (v2error/error.go, v2store/store.go). */
-import { type EtcdError, etcdErrorFor, etcdErrorMessages } from '@etc/protocol';
+import type { EtcdError } from '@etc/protocol';
+import { etcdErrorFor, etcdErrorMessages } from '@etc/protocol/internal';
 
 /** The v2 error codes the keys API answers. */
 export const Ecode = {
