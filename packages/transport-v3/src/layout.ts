@@ -49,10 +49,12 @@ export class Layout {
     this.eventKey = `${prefix}//event`;
   }
 
+  /** The v3 key of the file at the v2 path `path`, e.g. `/etc-v2/a/b`. */
   fileKey(path: string): string {
     return `${this.prefix}${path}`;
   }
 
+  /** The v3 key of the directory at the v2 path `path`, e.g. `/etc-v2/a/b/` (the root: `/etc-v2/`). */
   dirKey(path: string): string {
     return path === '/' ? this.treeStart : `${this.prefix}${path}/`;
   }

@@ -36,6 +36,11 @@ import type { KvPort } from './v2/snapshot.js';
 import { checkIndex, V2Store } from './v2/store.js';
 import { WatchHub } from './watch-hub.js';
 
+/**
+ * The v2 keys API `Adapter` over etcd's v3 gRPC API (etcd 3.6+, or any etcd started with
+ * `--enable-v2=false`): hand it to `new Client(adapter)`, or use `etcdV3()`. It connects on the
+ * first call; `close()` ends every pending call and wait and the connections.
+ */
 export class V3Adapter implements Adapter {
   /** The v3 keyspace layout in use (the prefix and the keys it derives). */
   readonly layout: Layout;
