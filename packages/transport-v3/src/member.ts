@@ -21,6 +21,7 @@ import {
   decodeTxn,
   encodeAuthenticate,
   encodeLeaseGrant,
+  encodeLeaseRevoke,
   encodeRange,
   encodeTxn,
   type LeaseGrantResponse,
@@ -35,6 +36,7 @@ const paths = {
   txn: '/etcdserverpb.KV/Txn',
   watch: '/etcdserverpb.Watch/Watch',
   leaseGrant: '/etcdserverpb.Lease/LeaseGrant',
+  leaseRevoke: '/etcdserverpb.Lease/LeaseRevoke',
   authenticate: '/etcdserverpb.Auth/Authenticate',
 } as const;
 
@@ -145,6 +147,11 @@ export class Member {
   /** A lease grant; an answer lost on the way only leaks a lease that runs out, so it is safe to resend. */
   leaseGrant(ttl: number, id: bigint, ctx: CallContext): Promise<LeaseGrantResponse> {
     return this.unary(paths.leaseGrant, encodeLeaseGrant(ttl, id), decodeLeaseGrant, 'read', ctx);
+  }
+
+  /** Revokes a lease (the keys still bound to it are deleted, in one revision, if there are any). */
+  async leaseRevoke(id: bigint, ctx: CallContext): Promise<void> {
+    await this.unary(paths.leaseRevoke, encodeLeaseRevoke(id), () => undefined, 'write', ctx);
   }
 
   async authenticate(name: string, password: string, ctx: CallContext): Promise<string> {

@@ -215,6 +215,38 @@ describe('V3Adapter on an etcd without the v2 API', () => {
     }
   }, 30_000);
 
+  it('refreshes and rewrites leave no leases behind, and revoking them takes no index', async () => {
+    const client = etcdV3(url());
+    const ids = async () =>
+      new Set(
+        ((await gateway('/v3/lease/leases', {})).leases as Array<{ ID: string }> | undefined)?.map(
+          (l) => l.ID,
+        ),
+      );
+    const before = await ids();
+    const added = async () => [...(await ids())].filter((id) => !before.has(id));
+    try {
+      const set = await client.set('/leases/k', 'v', { ttl: 100 });
+      const [first] = await added();
+      expect(first).toBeDefined();
+      await client.refresh('/leases/k', 100);
+      await client.refresh('/leases/k', 100);
+      const updated = await client.update('/leases/k', 'w', { ttl: 100 });
+      // Only the lease of the last write is left.
+      await until(async () => {
+        const now = await added();
+        return now.length === 1 && now[0] !== first;
+      });
+      expect(updated.modifiedIndex).toBe((set.modifiedIndex ?? 0) + 3);
+      const next = await client.set('/leases/other', 'x');
+      expect(next.modifiedIndex).toBe((updated.modifiedIndex ?? 0) + 1);
+      await client.delete('/leases/k');
+      await until(async () => (await added()).length === 0);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a refused connection is ConnectionRefused; close() rejects pending waits and later calls', async () => {
     const nobody = etcdV3(`http://127.0.0.1:${await freePort()}`);
     await expect(nobody.get('/x')).rejects.toBeInstanceOf(ConnectionRefused);

@@ -152,6 +152,10 @@ export class V3Adapter implements Adapter {
         const answer = await send((ctx) => member.leaseGrant(ttl, id, ctx));
         if (answer.error) throw new Error(`etcd refused a lease: ${answer.error}`);
       },
+      leaseRevoke: (id) => {
+        // After the call: not bound to its signal, and a failure only leaves a lease to run out.
+        tokens.with(member, undefined, (token) => member.leaseRevoke(id, { token })).catch(() => {});
+      },
     };
     const store = new V2Store(kv, this.layout);
     switch (call.operation) {

@@ -230,6 +230,11 @@ export function encodeLeaseGrant(ttl: number, id: bigint): Buffer {
   return new ProtoWriter().uint(1, ttl).int64(2, id).finish();
 }
 
+/** `LeaseRevokeRequest`: the lease id. */
+export function encodeLeaseRevoke(id: bigint): Buffer {
+  return new ProtoWriter().int64(1, id).finish();
+}
+
 export function encodeAuthenticate(name: string, password: string): Buffer {
   return new ProtoWriter().bytes(1, name).bytes(2, password).finish();
 }

@@ -25,6 +25,8 @@ export interface KvPort {
   range(request: RangeRequest): Promise<RangeResponse>;
   /** Grants a lease of `ttl` seconds with the id asked for. */
   leaseGrant(ttl: number, id: bigint): Promise<void>;
+  /** Revokes a lease nothing is bound to any more (best effort: failures are ignored). */
+  leaseRevoke(id: bigint): void;
 }
 
 /** One level of a path: its file key and directory key as stored (at most one exists). */

@@ -17,6 +17,7 @@ import { resultFor } from '@etc/protocol/internal';
 import {
   compareBytes,
   createdIndexOf,
+  decodeValue,
   encodeValue,
   expirationOfLease,
   type Layout,
@@ -253,6 +254,16 @@ export class V2Store {
     return path === '/' ? slow() : this.fast(() => this.fastDeleteFile(path), slow);
   }
 
+  /**
+   * Revokes the own lease of a file this write replaced or removed (nothing is bound to it any
+   * more), so refreshes and rewrites do not leave leases behind. A directory's lease is never
+   * revoked here: nodes inside may be bound to it.
+   */
+  private dropLease(old: KeyValue | undefined): void {
+    if (!old || old.lease === 0n || decodeValue(old.value).meta?.inherit) return;
+    this.kv.leaseRevoke(old.lease);
+  }
+
   // ------------------------------------------------- one-round-trip common cases
 
   /**
@@ -307,6 +318,7 @@ export class V2Store {
     const inner = nested && 'txn' in nested ? nested.txn.responses[0] : undefined;
     const prevKv = inner && 'put' in inner ? inner.put.prevKv : undefined;
     const prevNode = prevKv ? fileNode(path, prevKv, Date.now()) : undefined;
+    this.dropLease(prevKv);
     const node = new Value({ key: path, value, modifiedIndex: revision, createdIndex: revision });
     return this.result('set', node, prevNode, revision, raftTerm);
   }
@@ -354,6 +366,7 @@ export class V2Store {
     const prevKv = first && 'deleteRange' in first ? first.deleteRange.prevKvs[0] : undefined;
     // The compare saw the file, so etcd returns it; without it the node lacks only createdIndex.
     const prevNode = prevKv ? fileNode(path, prevKv, Date.now()) : undefined;
+    this.dropLease(prevKv);
     const node = prevKv
       ? removedNode(path, false, prevKv, revision)
       : new Node({ key: path, modifiedIndex: revision });
@@ -388,7 +401,10 @@ export class V2Store {
         ops[ops.length - 1] = { put: { ...last.put, lease: leaseId } };
       ops.push({ put: { key: this.layout.eventKey, value: JSON.stringify(p.record) } });
       const answer = await this.kv.txn({ compare: p.compares, success: ops, failure: [] }, 'write');
-      if (answer.succeeded) return p.result(answer.header.revision, answer.header.raftTerm);
+      if (answer.succeeded) {
+        this.dropLease(snap.levels[snap.levels.length - 1]?.file);
+        return p.result(answer.header.revision, answer.header.raftTerm);
+      }
       if (attempt >= MAX_ATTEMPTS) {
         throw v2Error(
           300,
