@@ -63,3 +63,13 @@ describe('optional option fields under exactOptionalPropertyTypes', () => {
     void client.refresh('/k', 5, { prevIndex: set.index, prevValue: maybeText });
   });
 });
+
+describe('administration arguments under exactOptionalPropertyTypes', () => {
+  it('accept undefined for optional lists and options', async () => {
+    const maybeList: string[] | undefined = undefined;
+    await client.auth.addRole('r', { read: maybeList, write: maybeList });
+    await client.auth.grantPermissions('r', { read: ['/a/*'], write: maybeList });
+    await client.auth.addUser('u', 'p', maybeList, { timeout: maybeNumber, signal: maybeSignal });
+    await client.cluster.health({ timeout: maybeNumber, signal: maybeSignal });
+  });
+});

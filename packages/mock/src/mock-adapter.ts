@@ -6,6 +6,7 @@ import {
   type AdminRequest,
   type AdminResponse,
   type AppendRequest,
+  adminWireRequest,
   Call,
   type CallKind,
   type CallOptions,
@@ -24,6 +25,7 @@ import {
   type WireRequest,
   type WireResponse,
 } from '@etc/protocol';
+import { MOCK_ONE_MEMBER } from './admin/mock-admin.js';
 import type { MockCredentials } from './admin/mock-auth.js';
 import { MockStore } from './mock-store.js';
 import type { MockAnswer } from './responses.js';
@@ -120,17 +122,13 @@ export class MockAdapter implements Adapter, AdminAdapter {
    */
   async admin(request: AdminRequest): Promise<AdminResponse> {
     const { method, path, json } = request;
-    if (path.startsWith('/v2/members') && method !== 'GET') {
-      throw new AdminNotSupported(
-        'the mock etcd is a single member: it cannot add, update or remove members (use a real etcd cluster)',
-      );
-    }
-    const wire: WireRequest = { method, key: path, path, params: [], wait: false };
-    if (json !== undefined) wire.json = JSON.stringify(json);
+    const wire = adminWireRequest({ method, path, json });
     const options = { timeout: request.timeout, signal: request.signal, wire };
-    const response = (await this.#send(
-      new Call('admin', options, method === 'GET' ? 'read' : 'write'),
-    )) as WireResponse;
+    const kind = method === 'GET' ? 'read' : 'write';
+    const response = (await this.#send(new Call('admin', options, kind))) as WireResponse;
+    // The store answers a member change 401 without root credentials, else 501: one member only.
+    if (response.status === 501 && path.startsWith('/v2/members'))
+      throw new AdminNotSupported(MOCK_ONE_MEMBER);
     return { ...response, endpoint: this.url };
   }
 

@@ -5,10 +5,7 @@ import {
   ConnectionError,
   ConnectionRefused,
   type DeleteRequest,
-  encodeAppend,
-  encodeDelete,
-  encodeGet,
-  encodeSet,
+  encodeRequest,
   type GetRequest,
   normalizeKey,
   type SetRequest,
@@ -174,7 +171,12 @@ export class MockStore {
   handleAdmin(request: WireRequest, options: Pick<HandleOptions, 'credentials'> = {}): Promise<WireResponse> {
     if (this.#closed) return Promise.reject(new ConnectionRefused('the mock etcd store is closed'));
     this.#sweep();
-    return Promise.resolve(this.#admin.handle(request, options.credentials, this.#store.hub.count));
+    const response = this.#admin.handle(request, options.credentials, this.#store.hub.count, (key) => {
+      // etcd keeps auth in its hidden `/2` tree: each write there takes an index.
+      this.#store.internalWrite(key);
+      this.#raftIndex++;
+    });
+    return Promise.resolve(response);
   }
 
   /**
@@ -202,7 +204,7 @@ export class MockStore {
           direct.key = key;
           return direct;
         }
-        return parseKeyRequest({ ...encode(operation, request), key });
+        return parseKeyRequest({ ...encodeRequest(operation, request), key });
       },
       signal,
       options.credentials,
@@ -379,21 +381,5 @@ export class MockStore {
 
   #open(): void {
     if (this.#closed) throw new ConnectionRefused('the mock etcd store is closed');
-  }
-}
-
-function encode(
-  operation: string,
-  request: GetRequest | SetRequest | AppendRequest | DeleteRequest,
-): WireRequest {
-  switch (operation) {
-    case 'get':
-      return encodeGet(request as GetRequest);
-    case 'set':
-      return encodeSet(request as SetRequest);
-    case 'append':
-      return encodeAppend(request as AppendRequest);
-    default:
-      return encodeDelete(request as DeleteRequest);
   }
 }

@@ -53,6 +53,21 @@ export class V2Store {
     });
   }
 
+  /**
+   * One of etcd's own writes outside the keys tree (auth under `/2`, members under `/0`): it takes
+   * the next index and a history slot, and never matches a watch.
+   */
+  internalWrite(key: string): void {
+    this.currentIndex++;
+    const node: WireNode = {
+      key,
+      value: '',
+      modifiedIndex: this.currentIndex,
+      createdIndex: this.currentIndex,
+    };
+    this.history.add({ action: 'set', node, internal: true });
+  }
+
   private fail(code: number, cause: string | undefined): StoreFailure {
     return new StoreFailure(code, cause, this.currentIndex);
   }

@@ -3,7 +3,7 @@
  * endpoints answer, typed, and the seam (`AdminAdapter`) through which a `Client` asks for them.
  */
 import type { CallOptions } from './adapter.js';
-import type { WireMethod, WireResponse } from './wire.js';
+import type { WireMethod, WireRequest, WireResponse } from './wire.js';
 
 /** One member of the cluster, as `/v2/members` lists it. */
 export interface Member {
@@ -99,6 +99,12 @@ export interface Permissions {
   write: string[];
 }
 
+/** Key patterns to start a role with, grant or revoke: either list may be left out. */
+export interface PermissionPatterns {
+  read?: readonly string[] | undefined;
+  write?: readonly string[] | undefined;
+}
+
 /** A v2 auth role. */
 export interface Role {
   role: string;
@@ -146,4 +152,35 @@ export function hasAdmin(adapter: unknown): adapter is AdminAdapter {
   if (typeof adapter !== 'object' || adapter === null) return false;
   const a = adapter as Partial<AdminAdapter>;
   return typeof a.admin === 'function' && typeof a.adminAt === 'function' && Array.isArray(a.endpoints);
+}
+
+/**
+ * The wire form of an administration request. Its JSON body (which may hold a password) is a
+ * getter over a private field, so `util.inspect` (even with `showHidden`) and `JSON.stringify` of
+ * the request, or of a call that carries it (diagnostics subscribers see calls), never show it.
+ */
+class AdminWireRequest implements WireRequest {
+  readonly method: WireMethod;
+  readonly key: string;
+  readonly path: string;
+  readonly params: Array<[string, string]> = [];
+  readonly wait = false;
+  readonly #json: string | undefined;
+
+  constructor(method: WireMethod, path: string, json: string | undefined) {
+    this.method = method;
+    this.key = path;
+    this.path = path;
+    this.#json = json;
+  }
+
+  get json(): string | undefined {
+    return this.#json;
+  }
+}
+
+/** Builds the wire request of `request` (no checks: adapters validate first); the body is hidden from inspection. */
+export function adminWireRequest(request: Pick<AdminRequest, 'method' | 'path' | 'json'>): WireRequest {
+  const body = request.json === undefined ? undefined : JSON.stringify(request.json);
+  return new AdminWireRequest(request.method, request.path, body);
 }

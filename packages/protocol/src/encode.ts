@@ -59,6 +59,28 @@ export function encodeDelete(request: DeleteRequest): WireRequest {
   return wire('DELETE', request.key, params);
 }
 
+/** The keys-API operations, as the `Adapter` methods name them. */
+export type KeysOperation = 'get' | 'set' | 'append' | 'delete';
+
+/** The wire form of the request of an `Adapter` method (`get`, `set`, `append`, `delete`). */
+export function encodeRequest(
+  operation: string,
+  request: GetRequest | SetRequest | AppendRequest | DeleteRequest,
+): WireRequest {
+  switch (operation) {
+    case 'get':
+      return encodeGet(request as GetRequest);
+    case 'set':
+      return encodeSet(request as SetRequest);
+    case 'append':
+      return encodeAppend(request as AppendRequest);
+    case 'delete':
+      return encodeDelete(request as DeleteRequest);
+    default:
+      throw new TypeError(`not a keys-API operation: ${operation}`);
+  }
+}
+
 /** `application/x-www-form-urlencoded` text of parameters (also the query string). */
 export function formEncode(params: ReadonlyArray<readonly [string, string]>): string {
   return new URLSearchParams(params as Array<[string, string]>).toString();

@@ -15,12 +15,14 @@ export {
   type AdminAdapter,
   type AdminRequest,
   type AdminResponse,
+  adminWireRequest,
   type ClusterVersion,
   type EndpointHealth,
   type FollowerStats,
   hasAdmin,
   type LeaderStats,
   type Member,
+  type PermissionPatterns,
   type Permissions,
   type Role,
   type SelfStats,
@@ -59,7 +61,14 @@ export {
   type ParsedBody,
   parseBody,
 } from './decode.js';
-export { encodeAppend, encodeDelete, encodeGet, encodeSet } from './encode.js';
+export {
+  encodeAppend,
+  encodeDelete,
+  encodeGet,
+  encodeRequest,
+  encodeSet,
+  type KeysOperation,
+} from './encode.js';
 export {
   ClientClosed,
   ClusterMismatch,

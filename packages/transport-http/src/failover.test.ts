@@ -8,6 +8,7 @@ import {
   Set as SetResult,
   TimedOut,
 } from '@etc/protocol';
+import { failure } from '@etc/vitest-config/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpAdapter } from './http-adapter.js';
 import { freePort, httpServer, rawServer, type TestServer } from './test-servers.js';
@@ -24,15 +25,6 @@ async function start<T extends TestServer>(server: Promise<T>): Promise<T> {
   const running = await server;
   servers.push(running);
   return running;
-}
-
-function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
 }
 
 const node = { key: '/k', value: 'v', modifiedIndex: 7, createdIndex: 7 };

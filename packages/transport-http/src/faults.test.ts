@@ -7,6 +7,7 @@ import {
   OutcomeUnknown,
   TimedOut,
 } from '@etc/protocol';
+import { failure } from '@etc/vitest-config/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpAdapter } from './http-adapter.js';
 import { freePort, httpServer, rawServer, type TestServer } from './test-servers.js';
@@ -25,15 +26,6 @@ async function against(start: Promise<TestServer>): Promise<HttpAdapter> {
   server = await start;
   adapter = new HttpAdapter({ endpoints: server.url });
   return adapter;
-}
-
-function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
 }
 
 const validNode = '{"action":"get","node":{"key":"/k","value":"v","modifiedIndex":3,"createdIndex":3}}';

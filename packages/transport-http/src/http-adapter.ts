@@ -17,10 +17,7 @@ import {
   diagnostics,
   type EtcdResult,
   EtcException,
-  encodeAppend,
-  encodeDelete,
-  encodeGet,
-  encodeSet,
+  encodeRequest,
   failover,
   type GetRequest,
   type Layer,
@@ -252,16 +249,7 @@ export class HttpAdapter implements Adapter, AdminAdapter {
   #wire(call: HttpCall): WireRequest {
     const request = call.request;
     if (request.wire !== undefined) return request.wire;
-    switch (call.operation) {
-      case 'get':
-        return encodeGet(request as GetRequest);
-      case 'set':
-        return encodeSet(request as SetRequest);
-      case 'append':
-        return encodeAppend(request as AppendRequest);
-      default:
-        return encodeDelete(request as DeleteRequest);
-    }
+    return encodeRequest(call.operation, request as GetRequest);
   }
 
   /** The core: one call's attempt on the member the failover layer chose. */

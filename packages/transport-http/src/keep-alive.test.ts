@@ -1,5 +1,6 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { ConnectionError, Got, OutcomeUnknown, Set as SetResult } from '@etc/protocol';
+import { failure } from '@etc/vitest-config/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectionFailure } from './connection-failure.js';
 import { HttpAdapter } from './http-adapter.js';
@@ -12,15 +13,6 @@ afterEach(async () => {
   adapter = undefined;
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
-
-function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: unknown) => error,
-  );
-}
 
 const body = '{"action":"get","node":{"key":"/k","value":"v","modifiedIndex":3,"createdIndex":3}}';
 const setBody = '{"action":"set","node":{"key":"/k","value":"v","modifiedIndex":4,"createdIndex":4}}';

@@ -39,4 +39,9 @@ export interface ContractFeatures {
    * late). `prefix` is the test's key prefix. Without it, that check is listed as a todo.
    */
   lateExpiry?: ((prefix: string, options: ContractAdapterOptions) => Promise<LateExpirySubject>) | undefined;
+  /**
+   * Whether the adapter implements the administration seam (`AdminAdapter`: members, stats, health,
+   * version, auth). Default `true`; `false` skips those checks.
+   */
+  admin?: boolean | undefined;
 }

@@ -33,6 +33,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+// Each test waits (bounded) for etcd to settle: leadership, the 5 s before member changes, health.
 describe('cluster administration on a real 3-member etcd', () => {
   it('lists the members and names the leader', async () => {
     const c = client(cluster.clientUrls);
@@ -49,7 +50,7 @@ describe('cluster administration on a real 3-member etcd', () => {
       const leader = await cluster.leader();
       expect((await c.cluster.leader()).name).toBe(leader.name);
     }, 15_000);
-  });
+  }, 45_000);
 
   it('adds, updates and removes a member, and types what etcd refuses', async () => {
     const c = client(cluster.clientUrls);
@@ -90,7 +91,7 @@ describe('cluster administration on a real 3-member etcd', () => {
     await expect(c.cluster.removeMember('not-an-id')).rejects.toBeInstanceOf(TypeError);
     await expect(c.cluster.addMember([])).rejects.toBeInstanceOf(TypeError);
     await expect(c.cluster.addMember('ftp://127.0.0.1:1')).rejects.toBeInstanceOf(TypeError);
-  });
+  }, 45_000);
 
   it('reports the version and the stats, the leader stats asked of the leader', async () => {
     // Leadership may move on a loaded machine (500 ms election timeout): check until it holds still.
@@ -129,7 +130,7 @@ describe('cluster administration on a real 3-member etcd', () => {
       expect(store.setsSuccess + store.createSuccess + store.updateSuccess).toBeGreaterThan(0);
       expect(typeof store.watchers).toBe('number');
     }, 15_000);
-  });
+  }, 45_000);
 
   it('reports each endpoint health, a SIGKILLed member as unhealthy without throwing', async () => {
     const c = client(cluster.clientUrls);
@@ -152,5 +153,5 @@ describe('cluster administration on a real 3-member etcd', () => {
         }
       }
     }, 15_000);
-  });
+  }, 45_000);
 });

@@ -14,6 +14,7 @@ import {
   TimedOut,
 } from '@etc/client';
 import { type EtcdCluster, makeCertificates, startEtcd, type TestCertificates } from '@etc/etcd-launcher';
+import { failure } from '@etc/vitest-config/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let certs: TestCertificates;
@@ -25,15 +26,6 @@ function client(url: string | readonly string[], options: EtcdOptions): Client {
   const c = etcd(url, { timeout: 8_000, ...options });
   clients.push(c);
   return c;
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
 }
 
 beforeAll(async () => {

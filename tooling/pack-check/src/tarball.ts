@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -43,6 +45,14 @@ export async function checkTarball(p: PackageInfo, file: string): Promise<string
   if (text.includes('workspace:')) problems.push(`${p.name}: the packed package.json has a workspace: range`);
   if (JSON.stringify(manifest.exports ?? {}).includes('@etc/source')) {
     problems.push(`${p.name}: the published exports carry the @etc/source condition`);
+  }
+  // Every entry point the workspace offers is published (a subpath only in the source exports
+  // would resolve in the monorepo and fail for users).
+  const source = JSON.parse(await readFile(join(p.dir, 'package.json'), 'utf8')) as { exports?: object };
+  for (const subpath of Object.keys(source.exports ?? {})) {
+    if (!(subpath in (manifest.exports ?? {}))) {
+      problems.push(`${p.name}: ${subpath} is exported in the workspace but not in the published exports`);
+    }
   }
   if (manifest.exports?.['./package.json'] !== './package.json') {
     problems.push(`${p.name}: ./package.json is not exported`);

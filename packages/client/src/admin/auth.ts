@@ -9,7 +9,7 @@ import {
   decodeRoles,
   decodeUser,
   decodeUsers,
-  type Permissions,
+  type PermissionPatterns,
   type Role,
   type User,
 } from '@etc/protocol';
@@ -81,7 +81,7 @@ export class Auth {
   async addUser(
     name: string,
     password: string,
-    roles?: string | readonly string[],
+    roles?: string | readonly string[] | undefined | undefined,
     options?: CallOptions,
   ): Promise<User> {
     const user = checkName('addUser', 'name', name);
@@ -156,7 +156,7 @@ export class Auth {
   }
 
   /** Creates a role, with read/write key patterns when given (`AdminConflict` when it exists). */
-  async addRole(name: string, permissions?: Partial<Permissions>, options?: CallOptions): Promise<Role> {
+  async addRole(name: string, permissions?: PermissionPatterns, options?: CallOptions): Promise<Role> {
     const role = checkName('addRole', 'name', name);
     const kv = checkPermissions('addRole', permissions, false);
     const o = callOptions('addRole', options);
@@ -187,7 +187,7 @@ export class Auth {
   /** Adds read/write key patterns to a role; resolves with the role as etcd then has it. */
   async grantPermissions(
     name: string,
-    permissions: Partial<Permissions>,
+    permissions: PermissionPatterns,
     options?: CallOptions,
   ): Promise<Role> {
     return this.#changePermissions('grantPermissions', 'grant', name, permissions, options);
@@ -196,7 +196,7 @@ export class Auth {
   /** Removes read/write key patterns from a role (etcd refuses patterns the role does not have). */
   async revokePermissions(
     name: string,
-    permissions: Partial<Permissions>,
+    permissions: PermissionPatterns,
     options?: CallOptions,
   ): Promise<Role> {
     return this.#changePermissions('revokePermissions', 'revoke', name, permissions, options);

@@ -8,6 +8,7 @@ import {
   Unauthorized,
 } from '@etc/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { MockAdapter } from '../mock-adapter.js';
 import { mockEtcd } from '../mock-etcd.js';
 import { MockStore } from '../mock-store.js';
 
@@ -107,6 +108,22 @@ describe('v2 auth in the mock, enforced', () => {
     const c = client({ auth: { username: 'root', password: 'mock-secret' } });
     expect(inspect(c, { showHidden: true, depth: Number.POSITIVE_INFINITY })).not.toContain('mock-secret');
     expect(() => mockEtcd({ auth: { username: 'u', password: 42 as unknown as string } })).toThrow(TypeError);
+  });
+
+  it('gives auth changes etcd indexes, as etcd 3.4 does (its hidden /2 tree)', async () => {
+    const c = client();
+    expect((await c.set('/a', '1')).etcdIndex).toBe(4);
+    await c.auth.users(); // reads take no index
+    await c.auth.addUser('root', 'pw'); // etcd's 4 auth directories, then the user
+    expect((await c.set('/a', '2')).etcdIndex).toBe(10);
+    await c.auth.addRole('r');
+    await c.auth.enable(); // the enabled flag and the guest role
+    await c.auth.user('nobody').catch(() => undefined); // a refusal takes none
+    const root = client({
+      store: (c.adapter as MockAdapter).store,
+      auth: { username: 'root', password: 'pw' },
+    });
+    expect((await root.set('/a', '3')).etcdIndex).toBe(14);
   });
 
   it('starts off; enable needs a root user', async () => {

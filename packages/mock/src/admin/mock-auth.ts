@@ -16,6 +16,12 @@ export interface AuthAnswer {
   status: number;
   /** JSON body; `undefined` for an empty body. */
   body?: unknown;
+  /**
+   * The writes etcd made to its hidden `/2` tree for this answer, each taking one index: `set`
+   * (a user, role or the enabled flag stored; the first one also creates etcd's auth directories)
+   * or `delete`.
+   */
+  writes?: ReadonlyArray<'set' | 'delete'>;
 }
 
 interface RoleEntry {
@@ -145,15 +151,16 @@ export class MockAuth {
   #enable(): AuthAnswer {
     if (this.#enabled) return fail(409, 'auth: already enabled');
     if (!this.#users.has(ROOT)) return fail(409, 'auth: No root user available, please create one');
-    if (!this.#roles.has(GUEST)) this.#roles.set(GUEST, { read: ['/*'], write: ['/*'] });
+    const makeGuest = !this.#roles.has(GUEST);
+    if (makeGuest) this.#roles.set(GUEST, { read: ['/*'], write: ['/*'] });
     this.#enabled = true;
-    return { status: 200 };
+    return { status: 200, writes: makeGuest ? ['set', 'set'] : ['set'] };
   }
 
   #disable(): AuthAnswer {
     if (!this.#enabled) return fail(409, 'auth: already disabled');
     this.#enabled = false;
-    return { status: 200 };
+    return { status: 200, writes: ['set'] };
   }
 
   #role(name: string): RoleEntry | undefined {
@@ -204,7 +211,9 @@ export class MockAuth {
       const missing = this.#missingRole(initial);
       if (missing !== undefined) return fail(404, `auth: Role ${missing} does not exist.`);
       this.#users.set(name, { password, roles: [...initial] });
-      return { status: 201, body: { user: name, roles: initial.length === 0 ? null : [...initial] } };
+      const created = initial.length === 0 ? null : [...initial];
+      // etcd answers 201 for a user made with a password only, 200 when roles came with it.
+      return { status: created ? 200 : 201, body: { user: name, roles: created }, writes: ['set'] };
     }
     if (roles.length > 0) return fail(409, `auth: User ${name} already exists.`);
     if (password !== '') user.password = password;
@@ -220,7 +229,7 @@ export class MockAuth {
       user.roles = user.roles.filter((r) => r !== role);
     }
     user.roles.sort();
-    return { status: 200, body: { user: name, roles: [...user.roles] } };
+    return { status: 200, body: { user: name, roles: [...user.roles] }, writes: ['set'] };
   }
 
   #deleteUser(name: string): AuthAnswer {
@@ -228,7 +237,7 @@ export class MockAuth {
     if (name === ROOT && this.#enabled)
       return fail(403, 'auth: Cannot delete root user while auth is enabled.');
     this.#users.delete(name);
-    return { status: 200 };
+    return { status: 200, writes: ['delete'] };
   }
 
   #getRole(name: string): AuthAnswer {
@@ -251,7 +260,7 @@ export class MockAuth {
       if (hasGrant || hasRevoke) return fail(404, `auth: Role ${name} does not exist.`);
       const created = kv(body.permissions);
       this.#roles.set(name, created);
-      return { status: 201, body: this.#roleJson(name) };
+      return { status: 201, body: this.#roleJson(name), writes: ['set'] };
     }
     if (!hasGrant && !hasRevoke) return fail(409, `auth: Role ${name} already exists.`);
     const before = JSON.stringify(role);
@@ -259,18 +268,19 @@ export class MockAuth {
     const revoke = kv(body.revoke);
     for (const which of ['read', 'write'] as const) {
       for (const pattern of grant[which]) if (!role[which].includes(pattern)) role[which].push(pattern);
-      role[which] = role[which].filter((pattern) => !revoke[which].includes(pattern));
+      // etcd keeps a changed permission list sorted (v2auth RWPermission.Grant/Revoke).
+      role[which] = role[which].filter((pattern) => !revoke[which].includes(pattern)).sort();
     }
     if (JSON.stringify(role) === before)
       return fail(400, 'auth: Role not updated. Use grant/revoke to update the role.');
-    return { status: 200, body: this.#roleJson(name) };
+    return { status: 200, body: this.#roleJson(name), writes: ['set'] };
   }
 
   #deleteRole(name: string): AuthAnswer {
     if (name === ROOT) return fail(403, 'auth: Cannot modify role root: is root role.');
-    if (!this.#roles.has(name)) return fail(404, `auth: Role ${name} does not exist.`);
+    if (!this.#roles.has(name)) return fail(404, `auth: Role ${name} doesn't exist.`);
     this.#roles.delete(name);
     for (const user of this.#users.values()) user.roles = user.roles.filter((role) => role !== name);
-    return { status: 200 };
+    return { status: 200, writes: ['delete'] };
   }
 }

@@ -1,4 +1,4 @@
-import { type AdminRequest, ConnectionError, type WireRequest } from '@etc/protocol';
+import { type AdminRequest, adminWireRequest, ConnectionError, type WireRequest } from '@etc/protocol';
 import { describe } from '@etc/protocol/internal';
 import { parseEndpoints } from '../endpoints.js';
 
@@ -6,9 +6,9 @@ const methods: ReadonlySet<string> = new Set(['GET', 'PUT', 'POST', 'DELETE']);
 
 /**
  * The wire form of an administration request: its path as given (no query), and its JSON body
- * serialised. Throws a `TypeError` for a method that is not GET/PUT/POST/DELETE or a path that is
- * not absolute, contains characters that are not allowed unencoded in a path, or leaves `/v2/`,
- * `/health` and `/version`.
+ * serialised (hidden from inspection: it may hold a password). Throws a `TypeError` for a method
+ * that is not GET/PUT/POST/DELETE, or a path that is not absolute, holds characters not allowed
+ * unencoded in a path (CR/LF included), or lies outside `/v2/`, `/health` and `/version`.
  */
 export function adminWire(request: AdminRequest): WireRequest {
   const { method, path, json } = request;
@@ -18,9 +18,7 @@ export function adminWire(request: AdminRequest): WireRequest {
   if (typeof path !== 'string' || !/^\/(v2\/[A-Za-z0-9\-._~%/!'()*]*|health|version)$/.test(path)) {
     throw new TypeError(`admin request path must be /v2/..., /health or /version, got ${describe(path)}`);
   }
-  const wire: WireRequest = { method, key: path, path, params: [], wait: false };
-  if (json !== undefined) wire.json = JSON.stringify(json);
-  return wire;
+  return adminWireRequest({ method, path, json });
 }
 
 /**

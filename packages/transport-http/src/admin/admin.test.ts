@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
@@ -167,6 +168,32 @@ describe('admin requests', () => {
     });
     expect(seen?.headers['content-type']).toBe('application/json');
     expect(seen?.headers.authorization).toBe(basic('root', 'pw'));
+  });
+
+  it('keep a JSON body with a password out of inspection of the call (diagnostics subscribers see calls)', async () => {
+    const server = await httpServer((_req, res) => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end('{"user":"bob","roles":null}');
+    });
+    servers.push(server);
+    const seen: unknown[] = [];
+    const listener = (message: unknown) => seen.push(message);
+    subscribe('etc:call:start', listener);
+    try {
+      const a = adapter({ endpoints: server.url });
+      await a.admin({
+        method: 'PUT',
+        path: '/v2/auth/users/bob',
+        json: { user: 'bob', password: 'b0b-secret' },
+      });
+    } finally {
+      unsubscribe('etc:call:start', listener);
+    }
+    expect(server.requests[0]?.body).toBe('{"user":"bob","password":"b0b-secret"}');
+    expect(seen.length).toBe(1);
+    const shown = `${inspect(seen, { showHidden: true, depth: Number.POSITIVE_INFINITY })}${JSON.stringify((seen[0] as { call: { request: unknown } }).call.request)}`;
+    expect(shown).toContain('/v2/auth/users/bob');
+    expect(shown).not.toContain('b0b-secret');
   });
 
   it('move a GET on to the next member, but never resend a write that may have been sent', async () => {
