@@ -13,10 +13,15 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-adapterContract('V3Adapter on a real etcd without v2', async ({ layers, timeout }) => ({
-  adapter: new V3Adapter({
-    endpoints: cluster?.url ?? '',
-    layers,
-    ...(timeout === undefined ? {} : { timeout }),
+adapterContract(
+  'V3Adapter on a real etcd without v2',
+  async ({ layers, timeout }) => ({
+    adapter: new V3Adapter({
+      endpoints: cluster?.url ?? '',
+      layers,
+      ...(timeout === undefined ? {} : { timeout }),
+    }),
   }),
-}));
+  // No administration surface yet (members, stats, auth): the v3 API has its own, not mapped yet.
+  { admin: false },
+);
