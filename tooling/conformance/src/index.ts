@@ -1,4 +1,4 @@
-export type { Backend, BackendFactory, BackendName } from './backend.js';
+export { type Backend, type BackendFactory, type BackendName, RawUnavailable } from './backend.js';
 export { compareResponses, expirationTolerance } from './differential/compare.js';
 export { EventLog } from './differential/event-log.js';
 export { OpGenerator, type Peek } from './differential/generator.js';
@@ -31,3 +31,4 @@ export { conformanceSuite } from './scenarios/suite.js';
 export { ttlScenarios } from './scenarios/ttl.js';
 export { waitScenarios } from './scenarios/waits.js';
 export { watchScenarios } from './scenarios/watch.js';
+export { v3Backend, v3BackendFactory } from './v3-backend.js';

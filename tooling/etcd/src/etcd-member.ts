@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childRegistry } from './child-registry.js';
 import { EtcdLaunchError } from './errors.js';
-import { httpGet, isEtcdReady, type ProbeTls } from './http-probe.js';
+import { httpGet, httpPostJson, isEtcdReady, type ProbeTls } from './http-probe.js';
 import { poll, settlesWithin, sleep } from './wait.js';
 
 /** One etcd process started by {@link startEtcd}, on 127.0.0.1. */
@@ -36,7 +36,10 @@ export interface EtcdMember {
    * @throws {EtcdLaunchError} `ETCD_START_FAILED` with the log tail if it does not become ready.
    */
   restart(): Promise<void>;
-  /** Resolves to whether GET `/v2/stats/self` says this member is the raft leader; false if it is down. */
+  /**
+   * Resolves to whether GET `/v2/stats/self` (or, on a member without the v2 API, the v3 gateway's
+   * `/v3/maintenance/status`) says this member is the raft leader; false if it is down.
+   */
   isLeader(): Promise<boolean>;
 }
 
@@ -51,6 +54,8 @@ export interface MemberSpec {
   args: readonly string[];
   /** Bound on readiness, in milliseconds. */
   readyTimeout: number;
+  /** False for a member started with `--enable-v2=false`: probes use the v3 JSON gateway. */
+  v2?: boolean;
   /** How to probe an https client URL (the launcher's `tls` option). */
   probeTls?: ProbeTls | undefined;
 }
@@ -139,10 +144,27 @@ export class LocalEtcdMember implements EtcdMember {
   }
 
   async #answersAsItself(): Promise<boolean> {
-    if (!(await isEtcdReady(this.clientUrl, 2_000, this.#spec.probeTls))) return false;
+    const v2 = this.#spec.v2 !== false;
+    if (!(await isEtcdReady(this.clientUrl, 2_000, this.#spec.probeTls, v2))) return false;
+    if (!v2) return this.#listedInV3Members();
     try {
       const members = await httpGet(`${this.clientUrl}/v2/members`, 2_000, this.#spec.probeTls);
       const list = (JSON.parse(members.body) as { members?: { peerURLs?: string[] }[] }).members ?? [];
+      return list.some((member) => member.peerURLs?.includes(this.peerUrl));
+    } catch {
+      return false;
+    }
+  }
+
+  async #listedInV3Members(): Promise<boolean> {
+    try {
+      const answer = await httpPostJson(
+        `${this.clientUrl}/v3/cluster/member/list`,
+        {},
+        2_000,
+        this.#spec.probeTls,
+      );
+      const list = (JSON.parse(answer.body) as { members?: { peerURLs?: string[] }[] }).members ?? [];
       return list.some((member) => member.peerURLs?.includes(this.peerUrl));
     } catch {
       return false;
@@ -189,6 +211,20 @@ export class LocalEtcdMember implements EtcdMember {
 
   async isLeader(): Promise<boolean> {
     if (!this.running) return false;
+    if (this.#spec.v2 === false) {
+      try {
+        const status = await httpPostJson(
+          `${this.clientUrl}/v3/maintenance/status`,
+          {},
+          2_000,
+          this.#spec.probeTls,
+        );
+        const body = JSON.parse(status.body) as { header?: { member_id?: unknown }; leader?: unknown };
+        return status.status === 200 && body.leader !== undefined && body.leader === body.header?.member_id;
+      } catch {
+        return false;
+      }
+    }
     try {
       const self = await httpGet(`${this.clientUrl}/v2/stats/self`, 2_000, this.#spec.probeTls);
       return self.status === 200 && (JSON.parse(self.body) as { state?: unknown }).state === 'StateLeader';

@@ -19,29 +19,58 @@ export interface ProbeResponse {
  * and reads the whole body. Rejects on a connection error or after `timeoutMs` milliseconds.
  */
 export function httpGet(url: string, timeoutMs = 2_000, tls?: ProbeTls): Promise<ProbeResponse> {
+  return httpSend('GET', url, undefined, timeoutMs, tls);
+}
+
+/** Sends one POST of a JSON body (etcd's v3 JSON gateway), as {@link httpGet} does a GET. */
+export function httpPostJson(
+  url: string,
+  body: unknown,
+  timeoutMs = 2_000,
+  tls?: ProbeTls,
+): Promise<ProbeResponse> {
+  return httpSend('POST', url, JSON.stringify(body), timeoutMs, tls);
+}
+
+function httpSend(
+  method: 'GET' | 'POST',
+  url: string,
+  body: string | undefined,
+  timeoutMs: number,
+  tls: ProbeTls | undefined,
+): Promise<ProbeResponse> {
   return new Promise((resolve, reject) => {
     const https = url.startsWith('https:');
     const request = https ? httpsRequest : httpRequest;
-    const options = { method: 'GET', agent: false as const, timeout: timeoutMs, ...(https ? tls : {}) };
+    const options = { method, agent: false as const, timeout: timeoutMs, ...(https ? tls : {}) };
     const req = request(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out after ${timeoutMs} ms`)));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out after ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
-/** Resolves to whether GET `/health` answers `{"health":"true"}` and GET `/v2/keys/` answers 200. */
-export async function isEtcdReady(clientUrl: string, timeoutMs = 2_000, tls?: ProbeTls): Promise<boolean> {
+/**
+ * Resolves to whether GET `/health` answers `{"health":"true"}` and GET `/v2/keys/` answers 200
+ * (the latter only when `v2`, the default: a member started with `--enable-v2=false` answers 404).
+ */
+export async function isEtcdReady(
+  clientUrl: string,
+  timeoutMs = 2_000,
+  tls?: ProbeTls,
+  v2 = true,
+): Promise<boolean> {
   try {
     const health = await httpGet(`${clientUrl}/health`, timeoutMs, tls);
     if (health.status !== 200 || (JSON.parse(health.body) as { health?: unknown }).health !== 'true') {
       return false;
     }
+    if (!v2) return true;
     return (await httpGet(`${clientUrl}/v2/keys/`, timeoutMs, tls)).status === 200;
   } catch {
     return false;

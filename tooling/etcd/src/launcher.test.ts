@@ -4,12 +4,28 @@ import { tmpdir } from 'node:os';
 import { describe, expect, inject, it } from 'vitest';
 import { isAlive, send } from '../test/http.js';
 import { EtcdLaunchError } from './errors.js';
+import { httpPostJson } from './http-probe.js';
 import { startEtcd } from './launcher.js';
 import { poll } from './wait.js';
 
 const binary = inject('etcdBin') || undefined;
 
 describe('startEtcd', () => {
+  it('starts a member without the v2 API when v2 is false: /v2 answers 404, the v3 gateway works', async () => {
+    const cluster = await startEtcd({ binary, name: 'v3only', v2: false });
+    const [member] = cluster.members;
+    try {
+      expect((await send(`${cluster.url}/v2/keys/`)).status).toBe(404);
+      const put = await httpPostJson(`${cluster.url}/v3/kv/put`, { key: 'aw==', value: 'dg==' });
+      expect(put.status).toBe(200);
+      const range = await httpPostJson(`${cluster.url}/v3/kv/range`, { key: 'aw==' });
+      expect(JSON.parse(range.body)).toMatchObject({ kvs: [{ key: 'aw==', value: 'dg==' }] });
+      expect(await member?.isLeader()).toBe(true);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
   it('starts a single member that serves v2 PUT and GET, and stop() leaves nothing behind', async () => {
     const cluster = await startEtcd({ binary, name: 'single' });
     const [member] = cluster.members;

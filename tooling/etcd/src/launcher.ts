@@ -22,6 +22,11 @@ export interface StartEtcdOptions {
   /** Bound on each member becoming ready, in milliseconds (default 30 000). */
   readyTimeout?: number;
   /**
+   * Serve the v2 API (default `true`). `false` starts members with `--enable-v2=false`, as etcd
+   * 3.6+ runs (v3 API only); readiness and `leader()` then use the v3 JSON gateway.
+   */
+  v2?: boolean;
+  /**
    * Serve clients over https (peers stay on http): the member's certificate and key files, and for
    * mutual TLS the CA that client certificates must chain to. Client URLs become `https://`; the
    * readiness probe trusts `ca` (and presents `clientCert`/`clientKey` when `clientCertAuth`).
@@ -117,7 +122,7 @@ async function startOnce(binary: string, count: number, options: StartEtcdOption
       const dataDir = mkdtempSync(join(tmpdir(), `etc-${m.name}-`));
       childRegistry().trackDir(dataDir);
       const args = [
-        ...['--name', m.name, '--enable-v2=true'],
+        ...['--name', m.name, `--enable-v2=${options.v2 !== false}`],
         ...['--listen-client-urls', m.clientUrl, '--advertise-client-urls', m.clientUrl],
         ...['--listen-peer-urls', m.peerUrl, '--initial-advertise-peer-urls', m.peerUrl],
         ...['--initial-cluster', initialCluster, '--initial-cluster-state', 'new'],
@@ -132,7 +137,15 @@ async function startOnce(binary: string, count: number, options: StartEtcdOption
         ca: tls.ca,
         ...(tls.clientCertAuth ? { cert: tls.clientCert, key: tls.clientKey } : {}),
       };
-      const member = new LocalEtcdMember({ binary, ...m, dataDir, args, readyTimeout, probeTls });
+      const member = new LocalEtcdMember({
+        binary,
+        ...m,
+        dataDir,
+        args,
+        readyTimeout,
+        probeTls,
+        v2: options.v2 !== false,
+      });
       members.push(member);
       member.spawn();
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@etc/client';
 import { expect, it } from 'vitest';
-import type { Backend, BackendFactory } from '../backend.js';
+import { type Backend, type BackendFactory, RawUnavailable } from '../backend.js';
 
 /** What one scenario test gets: a fresh backend, a client on it and a key prefix of its own. */
 export interface ScenarioContext {
@@ -32,9 +32,14 @@ export function scenario(
   body: (context: ScenarioContext) => Promise<void>,
   timeout?: number,
 ): void {
+  const difference = factory.differences?.[name];
+  if (difference !== undefined) {
+    it.skip(`${name} (differs on ${factory.name}: ${difference})`, () => {});
+    return;
+  }
   it(
     name,
-    async () => {
+    async (test) => {
       const backend = await factory.create();
       const prefix = `/conformance/${randomUUID().replaceAll('-', '').slice(0, 12)}`;
       const context: ScenarioContext = {
@@ -56,6 +61,10 @@ export function scenario(
       };
       try {
         await body(context);
+      } catch (error) {
+        // A scenario that needs the v2 wire cannot run on a backend without one.
+        if (error instanceof RawUnavailable) test.skip(error.message);
+        throw error;
       } finally {
         await backend.close();
       }

@@ -1,0 +1,55 @@
+/**
+ * The v3 auth token of an adapter: fetched with `Authenticate` on first use (once for all
+ * concurrent calls), fetched again when etcd answers that it no longer knows it. The password is
+ * kept in a private field, so inspection never shows it.
+ */
+import type { AbortLike } from '@etc/protocol';
+import { isInvalidToken, type Member } from './member.js';
+
+export class TokenSource {
+  readonly #auth: { username: string; password: string } | undefined;
+  #token: Promise<string> | undefined;
+
+  constructor(auth: { username: string; password: string } | undefined) {
+    this.#auth = auth;
+  }
+
+  /** The token to send, or `undefined` without auth. */
+  async token(member: Member, signal: AbortLike | undefined): Promise<string | undefined> {
+    const auth = this.#auth;
+    if (auth === undefined) return undefined;
+    if (this.#token === undefined) {
+      const pending = member.authenticate(auth.username, auth.password, { signal });
+      this.#token = pending;
+      pending.catch(() => {
+        if (this.#token === pending) this.#token = undefined;
+      });
+    }
+    return this.#token;
+  }
+
+  /** Forgets the current token (etcd said it no longer knows it); the next call authenticates. */
+  forget(): void {
+    this.#token = undefined;
+  }
+
+  /**
+   * Runs `fn` with the token; when etcd refuses the token as unknown, authenticates again and runs
+   * it once more.
+   */
+  async with<T>(
+    member: Member,
+    signal: AbortLike | undefined,
+    fn: (token: string | undefined) => Promise<T>,
+  ): Promise<T> {
+    const token = await this.token(member, signal);
+    try {
+      return await fn(token);
+    } catch (error) {
+      if (token === undefined || !isInvalidToken(error)) throw error;
+      if (this.#token !== undefined && (await this.#token.catch(() => undefined)) === token)
+        this.#token = undefined;
+      return fn(await this.token(member, signal));
+    }
+  }
+}

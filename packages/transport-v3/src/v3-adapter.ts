@@ -1,0 +1,174 @@
+/**
+ * `V3Adapter`: the v2 keys API `Adapter` of `@etc/protocol`, served by etcd's v3 gRPC API, for
+ * etcd 3.6+ where the v2 API no longer exists. Same results, errors and index arithmetic as v2
+ * (one v2 write is one v3 revision); the v2 tree lives under a prefix of the v3 keyspace.
+ *
+ * Calls pass through the shared policy layers of `@etc/protocol` (close, deadline and abort,
+ * failover across members, cluster-id check) and reach the core, which runs one v2 operation on
+ * one member.
+ */
+import {
+  type Adapter,
+  type AppendRequest,
+  Call,
+  type CallKind,
+  type CallOptions,
+  Closing,
+  ClusterGuard,
+  compose,
+  type DeleteRequest,
+  deadline,
+  type EtcdResult,
+  failover,
+  type GetRequest,
+  type Layer,
+  type Send,
+  type SetRequest,
+} from '@etc/protocol';
+import { TokenSource } from './auth.js';
+import { GrpcConnection } from './grpc/connection.js';
+import { Layout } from './layout.js';
+import { Member } from './member.js';
+import { MemberList } from './members.js';
+import { resolveV3Options, type V3AdapterOptions } from './options.js';
+import type { ResponseHeader } from './proto/messages.js';
+import type { KvPort } from './v2/snapshot.js';
+import { checkIndex, V2Store } from './v2/store.js';
+import { WatchHub } from './watch-hub.js';
+
+/**
+ * The v2 keys API `Adapter` over etcd's v3 gRPC API (etcd 3.6+, or any etcd started with
+ * `--enable-v2=false`): hand it to `new Client(adapter)`, or use `etcdV3()`. It connects on the
+ * first call; `close()` ends every pending call and wait and the connections.
+ */
+export class V3Adapter implements Adapter {
+  /** The v3 keyspace layout in use (the prefix and the keys it derives). */
+  readonly layout: Layout;
+  /** The layers calls pass through, outermost first. */
+  readonly layers: readonly Layer[];
+  readonly #members: MemberList;
+  readonly #tokens: TokenSource;
+  readonly #closing: Closing;
+  readonly #guard = new ClusterGuard();
+  readonly #send: Send;
+  readonly #hubs = new Map<Member, WatchHub>();
+
+  /** Checks the options (a `TypeError` names what is wrong); connects on the first call. */
+  constructor(options?: V3AdapterOptions) {
+    const o = resolveV3Options(options);
+    this.layout = new Layout(o.prefix);
+    this.#members = new MemberList(
+      o.endpoints.map((url) => new Member(new GrpcConnection(url, o.tls, o.keepAlive))),
+    );
+    this.#tokens = new TokenSource(o.auth);
+    this.#closing = new Closing(() => this.url);
+    this.layers = Object.freeze([
+      this.#closing,
+      deadline({ timeout: o.timeout }),
+      ...o.layers,
+      failover(this.#members, { attemptTimeout: o.attemptTimeout }),
+      this.#guard,
+    ]);
+    this.#send = compose((call) => this.#core(call), this.layers);
+  }
+
+  /** The member in use now: calls go there first; it changes on failover. */
+  get url(): string {
+    return this.#members.current.url;
+  }
+
+  /** The cluster id (hex) of the cluster this adapter talks to, once an answer has carried one. */
+  get clusterId(): string | undefined {
+    return this.#guard.clusterId;
+  }
+
+  get(request: GetRequest): Promise<EtcdResult> {
+    return this.#call('get', request, request.wait ? 'wait' : 'read');
+  }
+
+  set(request: SetRequest): Promise<EtcdResult> {
+    return this.#call('set', request, 'write');
+  }
+
+  append(request: AppendRequest): Promise<EtcdResult> {
+    return this.#call('append', request, 'write');
+  }
+
+  delete(request: DeleteRequest): Promise<EtcdResult> {
+    return this.#call('delete', request, 'write');
+  }
+
+  /** Rejects pending calls and waits, and closes the HTTP/2 connections. Idempotent. */
+  async close(): Promise<void> {
+    this.#closing.close();
+    for (const hub of this.#hubs.values()) hub.close();
+    for (const member of this.#members.all) member.close();
+  }
+
+  #call(operation: string, request: CallOptions, kind: CallKind): Promise<EtcdResult> {
+    return this.#send(new Call(operation, request, kind)) as Promise<EtcdResult>;
+  }
+
+  /** The core: one v2 operation on the member failover chose, stopping when the attempt aborts. */
+  async #core(call: Call): Promise<unknown> {
+    const member = call.member as Member;
+    const signal = call.attempt;
+    const answered = (header: ResponseHeader) =>
+      call.answered({ endpoint: member.url, clusterId: header.clusterId.toString(16) });
+    if (call.kind === 'wait') {
+      const request = call.request as GetRequest;
+      checkIndex('waitIndex', request.waitIndex);
+      let hub = this.#hubs.get(member);
+      if (!hub) {
+        const tokens = this.#tokens;
+        const eventKey = this.layout.eventKey;
+        const current = async (attempt: typeof signal) =>
+          (
+            await tokens.with(member, attempt, (token) =>
+              member.range(
+                { key: eventKey, countOnly: true, serializable: true },
+                { token, signal: attempt },
+              ),
+            )
+          ).header;
+        hub = new WatchHub(member, tokens, this.layout, current, () => this.#closing.closedError());
+        this.#hubs.set(member, hub);
+      }
+      return hub.wait(request, signal, answered);
+    }
+    const tokens = this.#tokens;
+    const send = <T extends { header: ResponseHeader }>(
+      fn: (ctx: { token: string | undefined; signal: typeof signal }) => Promise<T>,
+    ): Promise<T> =>
+      tokens.with(member, signal, async (token) => {
+        const answer = await fn({ token, signal });
+        answered(answer.header);
+        return answer;
+      });
+    const kv: KvPort = {
+      txn: (request, kind) => send((ctx) => member.txn(request, kind, ctx)),
+      range: (request) => send((ctx) => member.range(request, ctx)),
+      leaseGrant: async (ttl, id) => {
+        const answer = await send((ctx) => member.leaseGrant(ttl, id, ctx));
+        if (answer.error) throw new Error(`etcd refused a lease: ${answer.error}`);
+      },
+      leaseRevoke: (id) => {
+        // After the call: not bound to its signal, and a failure only leaves a lease to run out.
+        tokens.with(member, undefined, (token) => member.leaseRevoke(id, { token })).catch(() => {});
+      },
+    };
+    const store = new V2Store(kv, this.layout);
+    switch (call.operation) {
+      case 'get':
+        return store.get(call.request as GetRequest);
+      case 'set':
+        return store.set(call.request as SetRequest);
+      case 'append':
+        return store.append(call.request as AppendRequest);
+      case 'delete':
+        return store.delete(call.request as DeleteRequest);
+      default:
+        throw new TypeError(`unknown operation ${call.operation}`);
+    }
+  }
+}
