@@ -4,8 +4,10 @@
 // etcdV3 client: heap per watcher, HTTP/2 connections and streams, write → event latency.
 // Prints markdown tables; figures vary between runs (client and etcd share the machine).
 //
-//   pnpm --filter @etc/bench bench:v3      V3_OPS (default 1000), V3_ROUNDS (3),
+//   pnpm --filter @etc/bench bench:v3      V3_OPS (default 1000), V3_ROUNDS (5),
 //                                          V3_WATCHERS (10000), V3_EVENTS (5)
+
+import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import { syncBuiltinESMExports } from 'node:module';
 import { loadavg } from 'node:os';
@@ -17,7 +19,7 @@ import { Etcd3 } from 'etcd3';
 import { settledHeap } from './memory.js';
 
 const ops = Number(process.env.V3_OPS ?? 1000);
-const rounds = Number(process.env.V3_ROUNDS ?? 3);
+const rounds = Number(process.env.V3_ROUNDS ?? 5);
 const watcherCount = Number(process.env.V3_WATCHERS ?? 10_000);
 const events = Number(process.env.V3_EVENTS ?? 5);
 const inFlight = [1, 64] as const;
@@ -64,22 +66,27 @@ await Promise.all([
 
 interface Side {
   name: string;
+  /** The etcd process this side talks to. */
+  pid: number;
   get(): Promise<unknown>;
   set(i: number): Promise<unknown>;
 }
 const sides: Side[] = [
   {
     name: 'etcdV3',
+    pid: v3Member.members[0]!.pid,
     get: async () => (await v3.get('/bench/key')).value,
     set: (i) => v3.set('/bench/put', `${value}${i}`),
   },
   {
     name: 'etcd3',
+    pid: v3Member.members[0]!.pid,
     get: () => e3.get('bench/key').string(),
     set: async (i) => await e3.put('bench/put').value(`${value}${i}`),
   },
   {
     name: 'etcd() v2 HTTP',
+    pid: v2Member.members[0]!.pid,
     get: async () => (await v2.get('/bench/key')).value,
     set: (i) => v2.set('/bench/put', `${value}${i}`),
   },
@@ -93,8 +100,20 @@ for (const side of sides) {
   for (let i = 0; i < 100; i++) await side.set(i);
 }
 
-async function run(call: (i: number) => Promise<unknown>, concurrency: number) {
+// CPU time (user + system) an etcd process has used so far, in µs, from /proc (Linux), or NaN.
+const clockTicks = 100;
+function serverCpu(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / clockTicks) * 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function run(call: (i: number) => Promise<unknown>, concurrency: number, pid: number) {
   let next = 0;
+  const server = serverCpu(pid);
   const cpu = process.cpuUsage();
   const start = performance.now();
   await Promise.all(
@@ -104,7 +123,7 @@ async function run(call: (i: number) => Promise<unknown>, concurrency: number) {
   );
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
-  return { rate: (ops / ms) * 1000, cpu: used.user + used.system };
+  return { rate: (ops / ms) * 1000, cpu: used.user + used.system, server: serverCpu(pid) - server };
 }
 
 const median = (values: number[]) => {
@@ -117,19 +136,22 @@ interface Row {
   best: number;
   median: number;
   cpu: number;
+  server: number;
 }
 const results = new Map<string, Row>(); // `${side}|${op}|${inFlight}`
 for (const op of ['get', 'set'] as const) {
   for (const concurrency of inFlight) {
     const rates = new Map<Side, number[]>();
     const cpu = new Map<Side, number>();
+    const server = new Map<Side, number>();
     // Rounds alternate between the sides (and which goes first) so drift hits all of them.
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 ? [...sides].reverse() : sides;
       for (const side of order) {
-        const r = await run(op === 'get' ? () => side.get() : (i) => side.set(i), concurrency);
+        const r = await run(op === 'get' ? () => side.get() : (i) => side.set(i), concurrency, side.pid);
         rates.set(side, [...(rates.get(side) ?? []), r.rate]);
         cpu.set(side, (cpu.get(side) ?? 0) + r.cpu);
+        server.set(side, (server.get(side) ?? 0) + r.server);
       }
     }
     for (const side of sides) {
@@ -138,6 +160,7 @@ for (const op of ['get', 'set'] as const) {
         best: Math.max(...list),
         median: median(list),
         cpu: cpu.get(side)! / (ops * rounds),
+        server: server.get(side)! / (ops * rounds),
       });
     }
   }
@@ -201,14 +224,16 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
 console.log(
   `etcdV3 (@etc/transport-v3) vs the etcd3 npm client (1.1.2, grpc-js) on the same etcd (--enable-v2=false), ` +
     `and vs etcd() on an etcd with v2; ${ops} calls x ${rounds} alternating rounds per row; ` +
-    `CPU = process.cpuUsage() (user + system) over all rounds of the side / calls. ` +
+    `client CPU = process.cpuUsage() (user + system) over all rounds of the side / calls; ` +
+    `etcd CPU = the etcd process's user + system time from /proc over the same rounds / calls. ` +
     `Load average (1/5/15 min): ${loadAtStart} at start, ${load()} at end.\n`,
 );
 console.log(
   '| op | in flight | etcdV3 ops/s best (median) | etcd3 ops/s best (median) | etcd() v2 ops/s best (median) | ' +
-    'CPU µs/call etcdV3 / etcd3 / v2 | etcdV3 ÷ etcd3 ops (median) | etcd3 CPU ÷ etcdV3 CPU | etcdV3 ÷ v2 ops (median) |',
+    'client CPU µs/call etcdV3 / etcd3 / v2 | etcd CPU µs/call etcdV3 / etcd3 / v2 | ' +
+    'etcdV3 ÷ etcd3 ops, best (median) | etcd3 ÷ etcdV3 client CPU | etcdV3 ÷ v2 ops, best (median) |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const op of ['get', 'set'] as const) {
   for (const concurrency of inFlight) {
     const [a, b, c] = sides.map((s) => results.get(`${s.name}|${op}|${concurrency}`)!) as [Row, Row, Row];
@@ -216,6 +241,7 @@ for (const op of ['get', 'set'] as const) {
     console.log(
       `| ${op} | ${concurrency} | ${rate(a)} | ${rate(b)} | ${rate(c)} | ` +
         `${a.cpu.toFixed(0)} / ${b.cpu.toFixed(0)} / ${c.cpu.toFixed(0)} | ` +
+        `${a.server.toFixed(0)} / ${b.server.toFixed(0)} / ${c.server.toFixed(0)} | ` +
         `${(a.best / b.best).toFixed(2)} (${(a.median / b.median).toFixed(2)}) | ${(b.cpu / a.cpu).toFixed(2)} | ` +
         `${(a.best / c.best).toFixed(2)} (${(a.median / c.median).toFixed(2)}) |`,
     );
