@@ -42,6 +42,8 @@ export class TokenSource {
     signal: AbortLike | undefined,
     fn: (token: string | undefined) => Promise<T>,
   ): Promise<T> {
+    // Without auth there is no token to wait for: no extra promise on every call.
+    if (this.#auth === undefined) return fn(undefined);
     const token = await this.token(member, signal);
     try {
       return await fn(token);

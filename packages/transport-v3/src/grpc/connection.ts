@@ -49,6 +49,25 @@ function statusOf(headers: IncomingHttpHeaders): GrpcStatusError | undefined | n
   return new GrpcStatusError(code, decodeGrpcMessage(headers['grpc-message']));
 }
 
+/** The request headers of each method without metadata, made once (node:http2 copies them). */
+const methodHeaders = new Map<string, Readonly<Record<string, string>>>();
+
+function headersOf(path: string): Readonly<Record<string, string>> {
+  let headers = methodHeaders.get(path);
+  if (headers === undefined) {
+    headers = Object.freeze({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
+    methodHeaders.set(path, headers);
+  }
+  return headers;
+}
+
+const requestOptions = Object.freeze({ endStream: false });
+
 const refusedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 interface Call {
@@ -145,14 +164,8 @@ export class GrpcConnection {
     const session = this.open();
     const fresh = !this.connectedSessions.has(session);
     const stream = session.request(
-      {
-        ':method': 'POST',
-        ':path': path,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        ...metadata,
-      },
-      { endStream: false },
+      metadata === undefined ? headersOf(path) : { ...headersOf(path), ...metadata },
+      requestOptions,
     );
     this.active++;
     stream.once('close', () => {
