@@ -8,7 +8,7 @@
  */
 import { type Client, type EtcdResult, EtcException, Got, Value } from '@etc/client';
 import { type EtcdCluster, type EtcdMember, startEtcd, startProxy } from '@etc/etcd-launcher';
-import { etcdV3 } from '@etc/transport-v3';
+import { etcdV3, V3Adapter } from '@etc/transport-v3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, Recorder, sleep } from './support.js';
 
@@ -159,6 +159,21 @@ async function restarted(member: EtcdMember): Promise<void> {
 }
 
 describe('etcdV3 on a 3-member cluster without v2, losing members', () => {
+  it('discovers the members from one of them (MemberList), syncInterval included', async () => {
+    const first = cluster.members[1] as EtcdMember;
+    const adapter = new V3Adapter({ endpoints: first.clientUrl });
+    try {
+      expect([...(await adapter.sync())].sort()).toEqual([...cluster.clientUrls].sort());
+      expect(adapter.url).toBe(first.clientUrl);
+      const background = new V3Adapter({ endpoints: first.clientUrl, syncInterval: 50 });
+      await eventually(async () => {
+        if (background.endpoints.length !== 3) throw new Error('not synced yet');
+      }, 20_000).finally(() => background.close());
+    } finally {
+      await adapter.close();
+    }
+  });
+
   it('loses no acknowledged write and no watch event when the leader, then a follower, is killed mid-workload', async () => {
     const leader = await cluster.leader();
     const onLeader = await killUnderLoad(1, leader);
