@@ -17,14 +17,17 @@ import { GrpcCode, GrpcStatusError, GrpcTransportError } from './grpc/grpc-error
 import {
   decodeAuthenticate,
   decodeLeaseGrant,
+  decodeMemberList,
   decodeRange,
   decodeTxn,
   encodeAuthenticate,
   encodeLeaseGrant,
   encodeLeaseRevoke,
+  encodeMemberList,
   encodeRange,
   encodeTxn,
   type LeaseGrantResponse,
+  type MemberListResponse,
   type RangeRequest,
   type RangeResponse,
   type TxnRequest,
@@ -38,6 +41,7 @@ const paths = {
   leaseGrant: '/etcdserverpb.Lease/LeaseGrant',
   leaseRevoke: '/etcdserverpb.Lease/LeaseRevoke',
   authenticate: '/etcdserverpb.Auth/Authenticate',
+  memberList: '/etcdserverpb.Cluster/MemberList',
 } as const;
 
 /** `Unauthorized` errors made from etcd's "invalid auth token" answer. */
@@ -166,6 +170,11 @@ export class Member {
     ).token;
   }
 
+  /** The cluster's members as this member knows them (etcd's Cluster MemberList). */
+  memberList(ctx: CallContext): Promise<MemberListResponse> {
+    return this.unary(paths.memberList, encodeMemberList(), decodeMemberList, 'read', ctx);
+  }
+
   /** Opens the bidirectional Watch stream. */
   watch(ctx: CallContext, handlers: StreamHandlers): GrpcStream {
     return this.connection.stream(paths.watch, metadataOf(ctx), handlers);
@@ -173,5 +182,10 @@ export class Member {
 
   close(): void {
     this.connection.close();
+  }
+
+  /** Takes no new calls (they are refused, so they move on); calls under way end on their own. */
+  retire(): void {
+    this.connection.retire();
   }
 }

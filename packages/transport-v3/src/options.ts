@@ -48,6 +48,11 @@ export interface V3AdapterOptions {
    */
   layers?: readonly Layer[] | undefined;
   /**
+   * Milliseconds between refreshes of the member list in the background (etcd's MemberList, as
+   * `sync()` does). Default: none (the endpoints given are the members used until `sync()`).
+   */
+  syncInterval?: number | undefined;
+  /**
    * Accepted so that `etcd(url, options)` becomes `etcdV3(url, options)` unchanged, and checked
    * (a positive integer), but without effect: one HTTP/2 connection per member carries every call.
    */
@@ -63,6 +68,7 @@ export interface ResolvedV3Options {
   auth: { username: string; password: string } | undefined;
   attemptTimeout: number;
   keepAlive: number;
+  syncInterval: number | undefined;
   layers: readonly Layer[];
 }
 
@@ -176,6 +182,7 @@ const known = new Set([
   'keepAlive',
   'layers',
   'connections',
+  'syncInterval',
 ]);
 
 /** Checks the options; throws a `TypeError` naming what is wrong (never echoing a password). */
@@ -196,6 +203,15 @@ export function resolveV3Options(options: V3AdapterOptions | undefined): Resolve
       `timeout must be a positive number of milliseconds (or Infinity), got ${describe(timeout)}`,
     );
   }
+  const { syncInterval } = options;
+  if (
+    syncInterval !== undefined &&
+    (typeof syncInterval !== 'number' || !Number.isFinite(syncInterval) || syncInterval <= 0)
+  ) {
+    throw new TypeError(
+      `syncInterval must be a positive number of milliseconds, got ${describe(syncInterval)}`,
+    );
+  }
   if (typeof prefix !== 'string') throw new TypeError(`prefix must be a string, got ${describe(prefix)}`);
   const trimmed = prefix.replace(/\/+$/, '');
   if (/[\0]/.test(trimmed)) throw new TypeError('prefix must not contain NUL');
@@ -207,6 +223,7 @@ export function resolveV3Options(options: V3AdapterOptions | undefined): Resolve
     auth: checkAuth(options.auth),
     attemptTimeout: positiveMs('attemptTimeout', options.attemptTimeout, Number.POSITIVE_INFINITY),
     keepAlive: positiveMs('keepAlive', options.keepAlive, 10_000),
+    syncInterval,
     layers: checkLayers(options.layers),
   };
 }

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { ConnectionError, ConnectionRefused, EventIndexCleared, Got, Unauthorized, Value } from '@etc/client';
-import { type EtcdCluster, freePort, startEtcd } from '@etc/etcd-launcher';
+import { type EtcdCluster, freePort, startEtcd, startProxy } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { etcdV3 } from './etcd-v3.js';
 import { V3Adapter } from './v3-adapter.js';
@@ -267,7 +267,9 @@ describe('V3Adapter on an etcd without the v2 API', () => {
     expect(() => new V3Adapter({ timeout: 0 })).toThrow(/timeout/);
     expect(() => new V3Adapter({ endpoints: 'http://u:p@127.0.0.1:2379' })).toThrow(/credentials/);
     expect(() => new V3Adapter({ endpoints: 'ftp://127.0.0.1' })).toThrow(/http/);
-    expect(() => new V3Adapter({ syncInterval: 4 } as never)).toThrow(/unknown option "syncInterval"/);
+    expect(() => new V3Adapter({ syncInterval: 0 })).toThrow(/syncInterval/);
+    expect(() => new V3Adapter({ syncInterval: '5' as never })).toThrow(/syncInterval/);
+    expect(() => new V3Adapter({ sync: 4 } as never)).toThrow(/unknown option "sync"/);
     expect(() => new V3Adapter({ connections: 0 })).toThrow(/connections/);
     expect(new V3Adapter({ connections: 4 }).url).toBe('http://127.0.0.1:2379');
     expect(() => new V3Adapter({ auth: { username: '', password: 'x' } })).toThrow(/username/);
@@ -313,6 +315,61 @@ describe('V3Adapter with etcd v3 auth', () => {
       expect((await good.set('/auth/k', 'w')).value).toBe('w');
     } finally {
       await Promise.all([good.close(), bad.close(), none.close()]);
+    }
+  });
+});
+
+describe('member discovery (etcd MemberList)', () => {
+  it('sync() replaces the endpoints with the members etcd lists; the one in use stays', async () => {
+    const gone = `http://127.0.0.1:${await freePort()}`;
+    const adapter = new V3Adapter({ endpoints: [gone, url()] });
+    try {
+      expect(await adapter.sync()).toEqual([url()]);
+      expect(adapter.endpoints).toEqual([url()]);
+      expect(adapter.url).toBe(url());
+      expect(adapter.clusterId).toMatch(/^[0-9a-f]+$/);
+      // The adapter still works on the listed member.
+      await adapter.set({ key: '/sync/k', value: 'v' });
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it('syncInterval refreshes the list in the background', async () => {
+    const gone = `http://127.0.0.1:${await freePort()}`;
+    const adapter = new V3Adapter({ endpoints: [url(), gone], syncInterval: 50 });
+    try {
+      await until(async () => adapter.endpoints.length === 1);
+      expect(adapter.endpoints).toEqual([url()]);
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it('a wait pending on a member that sync() removes moves on and still sees the write', async () => {
+    const proxy = await startProxy('127.0.0.1', Number(new URL(url()).port));
+    // No pings: a wait left on the proxied member would hang once the proxy stalls.
+    const client = etcdV3([proxy.url, url()], { keepAlive: Number.POSITIVE_INFINITY });
+    const adapter = client.adapter as V3Adapter;
+    try {
+      const first = await client.set('/sync/moved', 'a');
+      expect(client.url).toBe(proxy.url);
+      const before = proxy.received;
+      const pending = client.wait('/sync/moved', { index: first.etcdIndex + 1 });
+      // The wait has left for the proxied member before the list changes (it must see the write
+      // whether or not etcd has created its watch yet).
+      await until(async () => proxy.received > before);
+      expect(await adapter.sync()).toEqual([url()]);
+      expect(client.url).toBe(url());
+      // Nothing passes through the removed member any more: only a wait that moved on sees the write.
+      proxy.stall();
+      const second = await client.set('/sync/moved', 'b');
+      expect(await pending).toMatchObject({ value: 'b', modifiedIndex: second.modifiedIndex });
+      // The removed member takes no new call: everything goes to the listed one.
+      expect((await client.get('/sync/moved')).value).toBe('b');
+    } finally {
+      await client.close();
+      await proxy.close();
     }
   });
 });

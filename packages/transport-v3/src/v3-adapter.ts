@@ -29,6 +29,7 @@ import { TokenSource } from './auth.js';
 import { GrpcConnection } from './grpc/connection.js';
 import { Layout } from './layout.js';
 import { Member } from './member.js';
+import { memberUrls } from './member-urls.js';
 import { MemberList } from './members.js';
 import { resolveV3Options, type V3AdapterOptions } from './options.js';
 import type { ResponseHeader } from './proto/messages.js';
@@ -52,14 +53,18 @@ export class V3Adapter implements Adapter {
   readonly #guard = new ClusterGuard();
   readonly #send: Send;
   readonly #hubs = new Map<Member, WatchHub>();
+  readonly #connect: (url: string) => Member;
+  #syncTimer: ReturnType<typeof setInterval> | undefined;
+  #syncing: Promise<unknown> | undefined;
+  /** Members `sync()` removed: closed with the adapter (their calls under way end on their own). */
+  readonly #retired = new Set<Member>();
 
   /** Checks the options (a `TypeError` names what is wrong); connects on the first call. */
   constructor(options?: V3AdapterOptions) {
     const o = resolveV3Options(options);
     this.layout = new Layout(o.prefix);
-    this.#members = new MemberList(
-      o.endpoints.map((url) => new Member(new GrpcConnection(url, o.tls, o.keepAlive))),
-    );
+    this.#connect = (url) => new Member(new GrpcConnection(url, o.tls, o.keepAlive));
+    this.#members = new MemberList(o.endpoints.map(this.#connect));
     this.#tokens = new TokenSource(o.auth);
     this.#closing = new Closing(() => this.url);
     this.layers = Object.freeze([
@@ -70,11 +75,20 @@ export class V3Adapter implements Adapter {
       this.#guard,
     ]);
     this.#send = compose((call) => this.#core(call), this.layers);
+    if (o.syncInterval !== undefined) {
+      this.#syncTimer = setInterval(() => this.#backgroundSync(), o.syncInterval);
+      this.#syncTimer.unref();
+    }
   }
 
   /** The member in use now: calls go there first; it changes on failover. */
   get url(): string {
     return this.#members.current.url;
+  }
+
+  /** Every member this adapter may use, as origins (refreshed by `sync()`). */
+  get endpoints(): readonly string[] {
+    return Object.freeze(this.#members.all.map((member) => member.url));
   }
 
   /** The cluster id (hex) of the cluster this adapter talks to, once an answer has carried one. */
@@ -98,11 +112,42 @@ export class V3Adapter implements Adapter {
     return this.#call('delete', request, 'write');
   }
 
+  /**
+   * Refreshes the member list from etcd's MemberList (asked of the members in failover order) and
+   * resolves with the new `endpoints`. Members that stay keep their connections and watch streams;
+   * the member in use stays in use when it is still listed. Removed members take no new calls, and
+   * their pending waits move on to the others. The answer must come from the cluster seen so far
+   * (`ClusterMismatch` otherwise). Learners are left out, and an adapter whose endpoints were all
+   * https keeps only https members. Rejects like a read (`ConnectionError`, `TimedOut`,
+   * `InvalidResponse` for an answer without usable client URL); the list is then left as it was.
+   */
+  async sync(options?: CallOptions): Promise<readonly string[]> {
+    const urls = (await this.#send(new Call('sync', { ...options }, 'read'))) as string[];
+    for (const member of this.#members.replace(urls, this.#connect)) {
+      this.#hubs.get(member)?.retire();
+      this.#hubs.delete(member);
+      member.retire();
+      this.#retired.add(member);
+    }
+    return this.endpoints;
+  }
+
+  #backgroundSync(): void {
+    if (this.#syncing || this.#closing.closed) return;
+    // A failed refresh keeps the list as it was and is tried again at the next tick.
+    this.#syncing = this.sync()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#syncing = undefined;
+      });
+  }
+
   /** Rejects pending calls and waits, and closes the HTTP/2 connections. Idempotent. */
   async close(): Promise<void> {
+    clearInterval(this.#syncTimer);
     this.#closing.close();
     for (const hub of this.#hubs.values()) hub.close();
-    for (const member of this.#members.all) member.close();
+    for (const member of [...this.#members.all, ...this.#retired]) member.close();
   }
 
   #call(operation: string, request: CallOptions, kind: CallKind): Promise<EtcdResult> {
@@ -157,6 +202,10 @@ export class V3Adapter implements Adapter {
         tokens.with(member, undefined, (token) => member.leaseRevoke(id, { token })).catch(() => {});
       },
     };
+    if (call.operation === 'sync') {
+      const answer = await send((ctx) => member.memberList(ctx));
+      return memberUrls(answer, (url) => this.#members.accepts(url));
+    }
     const store = new V2Store(kv, this.layout);
     switch (call.operation) {
       case 'get':

@@ -403,6 +403,18 @@ export class WatchHub {
     for (const handler of handlers) handler.fail(reason);
   }
 
+  /**
+   * For a member that left the cluster: every pending wait fails with `ConnectionError`, so
+   * failover sends it on to another member (and `watch()` resumes from its index); the stream ends.
+   */
+  retire(): void {
+    const stream = this.stream;
+    this.stream = undefined;
+    const url = this.member.url;
+    this.failAll(new ConnectionError(`${url} is no longer a member of the cluster`, { endpoint: url }));
+    stream?.cancel();
+  }
+
   /** Rejects every pending wait and ends the stream. */
   close(): void {
     const stream = this.stream;

@@ -83,6 +83,8 @@ interface Call {
 export class GrpcConnection {
   private session: ClientHttp2Session | undefined;
   private closed = false;
+  /** Set by `retire()`: new calls are refused (never sent), calls under way go on. */
+  private retired = false;
   /** Sessions whose handshake completed (a stream on any other was never sent). */
   private readonly connectedSessions = new WeakSet<ClientHttp2Session>();
   /** The error that broke each session, for the message of the calls it took down. */
@@ -139,6 +141,9 @@ export class GrpcConnection {
 
   private open(): ClientHttp2Session {
     if (this.closed) throw new GrpcTransportError('the connection is closed', false, false);
+    if (this.retired) {
+      throw new GrpcTransportError(`${this.url} is no longer a member of the cluster`, false, true);
+    }
     const existing = this.session;
     if (existing && !existing.closed && !existing.destroyed) return existing;
     const options: SecureClientSessionOptions = { ...(this.#tls ?? {}) };
@@ -338,6 +343,15 @@ export class GrpcConnection {
     return new GrpcTransportError(`call to ${this.url} failed: ${reason}`, sent, refused, {
       cause: sessionError,
     });
+  }
+
+  /**
+   * For a member that left the cluster: new calls are refused without being sent (so they move on
+   * to other members), and the session closes once the calls under way have ended.
+   */
+  retire(): void {
+    this.retired = true;
+    this.session?.close();
   }
 
   /** Closes the session (open streams are cancelled). Idempotent. */

@@ -390,3 +390,45 @@ export function decodeAuthenticate(buf: Uint8Array): { header: ResponseHeader; t
   }
   return out;
 }
+
+/** `etcdserverpb.Member`: the fields member discovery reads. */
+export interface ClusterMember {
+  id: bigint;
+  name: string;
+  clientUrls: string[];
+  isLearner: boolean;
+}
+
+/** `etcdserverpb.MemberListResponse`. */
+export interface MemberListResponse {
+  header: ResponseHeader;
+  members: ClusterMember[];
+}
+
+function readMember(r: ProtoReader): ClusterMember {
+  const m: ClusterMember = { id: 0n, name: '', clientUrls: [], isLearner: false };
+  for (let f = r.next(); f !== 0; f = r.next()) {
+    if (f === 1) m.id = r.varintBig();
+    else if (f === 2) m.name = r.string();
+    else if (f === 4) m.clientUrls.push(r.string());
+    else if (f === 5) m.isLearner = r.bool();
+    else r.skip();
+  }
+  return m;
+}
+
+/** `MemberListRequest` is empty on etcd 3.4 (3.5's `linearizable` is left at its default). */
+export function encodeMemberList(): Buffer {
+  return new ProtoWriter().finish();
+}
+
+export function decodeMemberList(buf: Uint8Array): MemberListResponse {
+  const r = new ProtoReader(buf);
+  const out: MemberListResponse = { header: emptyHeader, members: [] };
+  for (let f = r.next(); f !== 0; f = r.next()) {
+    if (f === 1) out.header = readHeader(r.sub());
+    else if (f === 2) out.members.push(readMember(r.sub()));
+    else r.skip();
+  }
+  return out;
+}
