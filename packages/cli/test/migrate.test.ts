@@ -1,9 +1,13 @@
 // `etcctl migrate`, run as a child process: a v2 etcd with every kind of node copied into a
 // v2-less etcd (v3 only, as etcd 3.6 runs), then read back through etcdV3 and `etcctl --api v3`.
+
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { type Client, etcd, type Node } from '@etc/client';
 import { type EtcdCluster, startEtcd } from '@etc/etcd-launcher';
 import { etcdV3 } from '@etc/transport-v3';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { run } from '../src/run.js';
 import { bundleEtcctl, type RunOptions, runChild } from './etcctl.js';
 
 let v2: EtcdCluster;
@@ -176,6 +180,32 @@ describe('etcctl migrate', () => {
     await expectSameTree();
     const again = await migrate('--dry-run');
     expect(again.stdout).toMatch(/and delete 0 keys the v2 tree does not have; nothing written\n$/);
+  });
+
+  test('on a terminal: a progress bar (keys of total, rate, time left) instead of lines', async () => {
+    let stderr = '';
+    const tty = Object.assign(
+      new Writable({
+        write(chunk, _encoding, done) {
+          stderr += String(chunk);
+          done();
+        },
+      }),
+      { isTTY: true, columns: 120 },
+    );
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (chunk) => {
+      out += String(chunk);
+    });
+    const io = { stdout, stderr: tty, stdin: Readable.from([]), env: {} };
+    const args = ['--endpoints', v2.url, 'migrate', '--to', v3.url, '--to-prefix', '/tty'];
+    const code = await run([...args, '--hidden', HIDDEN.join(',')], io);
+    expect({ code, stderr: stripVTControlCharacters(stderr) }).toMatchObject({
+      code: 0,
+      stderr: expect.stringMatching(/migrate \[[\u2588\u2591]+\] 22\/22 keys \| \d+ keys\/s \| \S+ left/),
+    });
+    expect(out).toMatch(/to \/tty at .*\nverified: 22 nodes/);
   });
 
   test('bad usage: status 1 before anything is read', async () => {
