@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Client } from '@etc/client';
 import { Pool } from 'undici';
 
@@ -27,6 +28,10 @@ export async function watchMemory(
   const before = await settledHeap();
   const pool = new Pool(url);
   const controller = new AbortController();
+  // The bare side shares one signal among all its requests, as undici allows; raise Node's
+  // listener limit for it so the run prints no MaxListenersExceededWarning (etc's watches share
+  // one listener per signal and need no such thing).
+  setMaxListeners(count + 10, controller.signal);
   const polls = Array.from({ length: count }, () =>
     pool
       .request({
