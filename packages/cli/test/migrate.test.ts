@@ -58,6 +58,8 @@ const etcctl = (args: readonly string[], options: RunOptions = {}) =>
   runChild(process.execPath, [bin, ...args], { timeout: 60_000, ...options });
 const migrate = (...extra: string[]) =>
   etcctl(['--endpoints', v2.url, 'migrate', '--to', v3.url, '--hidden', HIDDEN.join(','), ...extra]);
+/** `--to` as `--endpoints` takes it: host:port without a scheme is http. */
+const schemeless = () => v3.url.replace(/^http:\/\//, '');
 
 interface Flat {
   dir: boolean;
@@ -173,7 +175,15 @@ describe('etcctl migrate', () => {
   });
 
   test('a re-run gives the same tree (the key only v3 has is removed)', async () => {
-    const ran = await migrate();
+    const ran = await etcctl([
+      '--endpoints',
+      v2.url,
+      'migrate',
+      '--to',
+      schemeless(),
+      '--hidden',
+      HIDDEN.join(','),
+    ]);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toMatch(/deleted 1 key the v2 tree does not have\n/);
     expect(ran.stdout).toMatch(/verified: 22 nodes/);
@@ -215,6 +225,8 @@ describe('etcctl migrate', () => {
       stderr: 'Error:  migrate reads the v2 API: leave out --api v3 (the target is --to)\n',
       code: 1,
     });
+    const noTarget = await etcctl(['--endpoints', v2.url, 'migrate', '--to', ' , ']);
+    expect(noTarget).toEqual({ stdout: '', stderr: 'Error:  --to needs at least one URL\n', code: 1 });
     const hidden = await etcctl(['--endpoints', v2.url, 'migrate', '--hidden', '/visible']);
     expect(hidden.code).toBe(1);
     expect(hidden.stderr).toContain('--hidden takes hidden keys');

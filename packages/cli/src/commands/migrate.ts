@@ -130,7 +130,11 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       throw usage(`--hidden takes hidden keys such as /_config or /app/_lock, not ${path}`);
     }
   }
-  const to = options.to === undefined ? globals.endpoints : splitList(options.to);
+  // As --endpoints: a URL without a scheme is http://.
+  const to =
+    options.to === undefined
+      ? globals.endpoints
+      : splitList(options.to).map((url) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`));
   if (to.length === 0) throw usage('--to needs at least one URL');
   const { V3Adapter, importV2Tree } = await loadTransportV3();
   const clientOpts = await clientOptions(globals, ctx.io);
