@@ -90,6 +90,32 @@ describe('importV2Tree', () => {
     }
   });
 
+  it('a re-run gives the same tree: stale keys deleted, the old leases revoked', async () => {
+    const adapter = adapterFor('rerun');
+    const later = new Date(Date.now() + 600_000);
+    await importV2Tree(adapter, dir('/', [file('/ttl', 't', later), file('/stale', 's')]));
+    const before = await rawKeys(adapter.layout.prefix);
+    const oldLease = before.find((kv) => kv.key.endsWith('/ttl'))?.lease as string;
+    expect(oldLease).not.toBe('0');
+    const again = await importV2Tree(adapter, dir('/', [file('/ttl', 't', later)]));
+    expect(again).toMatchObject({ files: 1, leases: 1, deleted: 1 });
+    const after = await rawKeys(adapter.layout.prefix);
+    expect(after.map((kv) => kv.key.slice(adapter.layout.prefix.length))).toEqual(['//event', '/ttl']);
+    const newLease = after.find((kv) => kv.key.endsWith('/ttl'))?.lease;
+    expect(newLease).not.toBe(oldLease);
+    // The revoke is sent after the last transaction without waiting: poll until etcd has applied it.
+    let ttl = 0;
+    for (let i = 0; i < 200 && ttl !== -1; i++) {
+      const response = await fetch(`${url}/v3/lease/timetolive`, {
+        method: 'POST',
+        body: JSON.stringify({ ID: oldLease }),
+      });
+      ttl = Number(((await response.json()) as { TTL?: string }).TTL);
+      if (ttl !== -1) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(ttl).toBe(-1);
+  });
+
   it('refuses what it cannot write before writing anything', async () => {
     const adapter = adapterFor('refused');
     const huge = dir('/', [file('/small', 's'), file('/huge', 'x'.repeat(2 * 1024 * 1024))]);
