@@ -4,7 +4,7 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { type Client, etcd, type Node } from '@etc/client';
-import { type EtcdCluster, startEtcd } from '@etc/etcd-launcher';
+import { type EtcdCluster, freePort, startEtcd } from '@etc/etcd-launcher';
 import { etcdV3 } from '@etc/transport-v3';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { run } from '../src/run.js';
@@ -218,7 +218,7 @@ describe('etcctl migrate', () => {
     expect(out).toMatch(/to \/tty at .*\nverified: 22 nodes/);
   });
 
-  test('bad usage: status 1 before anything is read', async () => {
+  test('bad usage: status 1 before anything is read; an unreachable target: status 2', async () => {
     const api = await etcctl(['--endpoints', v2.url, '--api', 'v3', 'migrate', '--to', v3.url]);
     expect(api).toEqual({
       stdout: '',
@@ -227,6 +227,12 @@ describe('etcctl migrate', () => {
     });
     const noTarget = await etcctl(['--endpoints', v2.url, 'migrate', '--to', ' , ']);
     expect(noTarget).toEqual({ stdout: '', stderr: 'Error:  --to needs at least one URL\n', code: 1 });
+    const port = await freePort();
+    const unreachable = await etcctl(['--endpoints', v2.url, 'migrate', '--to', `http://127.0.0.1:${port}`]);
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toMatch(
+      /^Error: {2}client: etcd cluster is unavailable or misconfigured; .*\n$/,
+    );
     const hidden = await etcctl(['--endpoints', v2.url, 'migrate', '--hidden', '/visible']);
     expect(hidden.code).toBe(1);
     expect(hidden.stderr).toContain('--hidden takes hidden keys');
