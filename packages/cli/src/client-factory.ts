@@ -6,21 +6,12 @@ import type { Globals } from './globals.js';
 import type { Io } from './io.js';
 import { askPassword } from './password.js';
 
-/** The package that serves `--api v3`; looked up at run time, so etcctl works without it. */
-const V3_PACKAGE = '@etc/transport-v3';
-
-/** The shape of `@etc/transport-v3`'s `etcdV3()`: `etcd()`'s options plus `prefix`. */
-type EtcdV3 = (endpoints: readonly string[], options: EtcdOptions & { prefix?: string }) => Client;
-
-async function loadEtcdV3(): Promise<EtcdV3> {
-  let loaded: { etcdV3?: unknown };
-  try {
-    loaded = (await import(V3_PACKAGE)) as { etcdV3?: unknown };
-  } catch {
-    throw usage(`--api v3 needs the package ${V3_PACKAGE}: install it next to @etc/cli`);
-  }
-  if (typeof loaded.etcdV3 !== 'function') throw usage(`${V3_PACKAGE} has no etcdV3()`);
-  return loaded.etcdV3 as EtcdV3;
+/**
+ * `@etc/transport-v3`, which serves `--api v3` and `migrate`: a dependency of etcctl, loaded only
+ * when a command needs it (so v2 commands start without parsing it).
+ */
+export function loadTransportV3(): Promise<typeof import('@etc/transport-v3')> {
+  return import('@etc/transport-v3');
 }
 
 async function readPem(flag: string, file: string): Promise<string> {
@@ -47,6 +38,27 @@ export async function makeClient(
   if (globals.api === 'v2' && globals.prefix !== undefined) {
     throw usage('--prefix is where the v2 tree lives in the v3 keyspace: it needs --api v3');
   }
+  const options = await clientOptions(globals, io);
+  try {
+    if (globals.api === 'v3') {
+      const { etcdV3 } = await loadTransportV3();
+      return etcdV3(endpoints, {
+        ...options,
+        ...(globals.prefix === undefined ? {} : { prefix: globals.prefix }),
+      });
+    }
+    return etcd(endpoints, options);
+  } catch (error) {
+    if (error instanceof TypeError) throw usage(error.message);
+    throw error;
+  }
+}
+
+/**
+ * The options every client of a run gets from the global flags: timeouts, TLS (files read) and
+ * credentials (the password asked for when `--username` has none).
+ */
+export async function clientOptions(globals: Globals, io: Io): Promise<EtcdOptions> {
   const options: EtcdOptions = {
     timeout: globals.totalTimeout,
     attemptTimeout: globals.attemptTimeout,
@@ -64,17 +76,5 @@ export async function makeClient(
     const password = colon === -1 ? await askPassword(io, 'Password: ') : globals.username.slice(colon + 1);
     options.auth = { username, password };
   }
-  try {
-    if (globals.api === 'v3') {
-      const etcdV3 = await loadEtcdV3();
-      return etcdV3(endpoints, {
-        ...options,
-        ...(globals.prefix === undefined ? {} : { prefix: globals.prefix }),
-      });
-    }
-    return etcd(endpoints, options);
-  } catch (error) {
-    if (error instanceof TypeError) throw usage(error.message);
-    throw error;
-  }
+  return options;
 }

@@ -15,6 +15,8 @@ export const ExitCode = {
   serverError: 4,
   /** `cluster-health`: some member is not healthy. */
   clusterNotHealthy: 5,
+  /** `migrate`: the tree read back from the v3 keyspace differs from the v2 snapshot. */
+  verifyFailed: 6,
 } as const;
 
 /** One of etcctl's exit statuses. */

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { addAuthCommands } from './commands/auth.js';
 import { addKeyCommands } from './commands/keys.js';
 import { addMemberCommands } from './commands/member.js';
+import { addMigrateCommand } from './commands/migrate.js';
 import { addWatchCommands } from './commands/watch.js';
 import { Context, type Runner } from './context.js';
 import { ExitCode } from './exit-codes.js';
@@ -94,6 +95,7 @@ export async function run(argv: readonly string[], io: Io, options: RunOptions =
   addWatchCommands(root, action);
   addMemberCommands(root, action);
   addAuthCommands(root, action);
+  addMigrateCommand(root, action);
   for (const command of [...root.commands, ...root.commands.flatMap((c) => c.commands)]) {
     command.exitOverride();
     // Arguments are optional to commander so that a missing one gets etcdctl v2's message and

@@ -212,12 +212,14 @@ describe('bad input', () => {
     expect(api).toEqual({ stdout: '', stderr: 'Error:  --api must be v2 or v3, not v4\n', code: 1 });
   });
 
-  test('--api v3 without @etc/transport-v3: a usage error that names it', async () => {
-    const ran = await ours(['--api', 'v3', 'get', '/a']);
-    expect(ran.code).toBe(1);
-    expect(ran.stderr).toBe(
-      'Error:  --api v3 needs the package @etc/transport-v3: install it next to @etc/cli\n',
-    );
+  test('--api v3: the same commands through @etc/transport-v3 (a dependency of etcctl)', async () => {
+    const v3 = ['--api', 'v3', '--prefix', '/cli-keys-v3'];
+    expect(await ours([...v3, 'set', '/a', 'through v3'])).toEqual({
+      stdout: 'through v3\n',
+      stderr: '',
+      code: 0,
+    });
+    expect(await ours([...v3, 'get', '/a'])).toEqual({ stdout: 'through v3\n', stderr: '', code: 0 });
     const prefix = await ours(['--prefix', '/p', 'get', '/a']);
     expect(prefix.code).toBe(1);
     expect(prefix.stderr).toContain('--prefix');

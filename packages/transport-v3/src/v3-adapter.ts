@@ -37,6 +37,17 @@ import type { KvPort } from './v2/snapshot.js';
 import { checkIndex, V2Store } from './v2/store.js';
 import { WatchHub } from './watch-hub.js';
 
+/** Work on the v3 keyspace that runs as one adapter call (inside its deadline, failover and auth). */
+export interface KvWork extends CallOptions {
+  run(kv: KvPort, layout: Layout): Promise<unknown>;
+}
+
+/**
+ * Raw v3 access for this package's own tools (`importV2Tree`): `work.run` gets a `KvPort` on the
+ * member the call's layers chose. Not part of the public surface.
+ */
+export const kvAccess = new WeakMap<V3Adapter, (work: KvWork, kind: CallKind) => Promise<unknown>>();
+
 /**
  * The v2 keys API `Adapter` over etcd's v3 gRPC API (etcd 3.6+, or any etcd started with
  * `--enable-v2=false`): hand it to `new Client(adapter)`, or use `etcdV3()`. It connects on the
@@ -79,6 +90,7 @@ export class V3Adapter implements Adapter {
       this.#syncTimer = setInterval(() => this.#backgroundSync(), o.syncInterval);
       this.#syncTimer.unref();
     }
+    kvAccess.set(this, (work, kind) => this.#send(new Call('kv', work, kind)));
   }
 
   /** The member in use now: calls go there first; it changes on failover. */
@@ -206,6 +218,7 @@ export class V3Adapter implements Adapter {
       const answer = await send((ctx) => member.memberList(ctx));
       return memberUrls(answer, (url) => this.#members.accepts(url));
     }
+    if (call.operation === 'kv') return (call.request as KvWork).run(kv, this.layout);
     const store = new V2Store(kv, this.layout);
     switch (call.operation) {
       case 'get':

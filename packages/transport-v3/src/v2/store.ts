@@ -84,9 +84,9 @@ function inheritedLease(snap: Snapshot): bigint {
  * lease, marked `inherit`, so it goes with the directory: always when it has no TTL of its own, and
  * when its own TTL ends no earlier than the directory's (its own expiration is kept in the value,
  * for its `ttl` and `expiration`). A node whose own TTL ends first keeps a lease of its own, which
- * `write()` grants and attaches (it is gone before the directory).
+ * `write()` (or the importer) grants and attaches (it is gone before the directory).
  */
-function nodePut(
+export function nodePut(
   key: string,
   value: string,
   m: NodeMeta | undefined,
@@ -663,7 +663,7 @@ export class V2Store {
 }
 
 /** A TTL: seconds as given and the expiration time it sets (ms since the epoch). */
-type Ttl = { ttl: number; expiresAt: number };
+export type Ttl = { ttl: number; expiresAt: number };
 
 function ttlOf(ttl: number | undefined): Ttl | undefined {
   if (ttl === undefined) return undefined;

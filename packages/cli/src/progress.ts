@@ -1,0 +1,56 @@
+import { Presets, SingleBar } from 'cli-progress';
+import type { Io } from './io.js';
+
+/** Progress of a long copy (`migrate`): keys written of the total, on stderr. */
+export interface Progress {
+  update(done: number, total: number): void;
+  /** Ends the display (a finished bar stays on screen). Idempotent. */
+  stop(): void;
+}
+
+/**
+ * On a terminal, a bar redrawn in place (cli-progress): keys copied of total, the rate and the time
+ * left. Otherwise (a pipe, a log file), plain lines, `migrate: 1280/12800 keys (10%)`, at most one
+ * per tenth of the total and the last one.
+ */
+export function progressFor(io: Io, total: number): Progress {
+  const stderr = io.stderr as Io['stderr'] & { isTTY?: boolean };
+  if (stderr.isTTY === true) {
+    const bar = new SingleBar(
+      {
+        stream: stderr,
+        format: 'migrate [{bar}] {value}/{total} keys | {rate} keys/s | {eta_formatted} left',
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 20,
+      },
+      Presets.shades_classic,
+    );
+    const started = Date.now();
+    bar.start(total, 0, { rate: 0 });
+    let stopped = false;
+    return {
+      update(done, all) {
+        const seconds = (Date.now() - started) / 1000;
+        bar.setTotal(all);
+        bar.update(done, { rate: seconds > 0 ? Math.round(done / seconds) : 0 });
+      },
+      stop() {
+        if (stopped) return;
+        stopped = true;
+        bar.stop();
+      },
+    };
+  }
+  let shown = 0;
+  return {
+    update(done, all) {
+      const tenth = all === 0 ? 10 : Math.floor((done * 10) / all);
+      if (tenth <= shown && done !== all) return;
+      shown = tenth;
+      const percent = all === 0 ? 100 : Math.floor((done * 100) / all);
+      stderr.write(`migrate: ${done}/${all} keys (${percent}%)\n`);
+    },
+    stop() {},
+  };
+}

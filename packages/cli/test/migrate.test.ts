@@ -1,0 +1,240 @@
+// `etcctl migrate`, run as a child process: a v2 etcd with every kind of node copied into a
+// v2-less etcd (v3 only, as etcd 3.6 runs), then read back through etcdV3 and `etcctl --api v3`.
+
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
+import { type Client, etcd, type Node } from '@etc/client';
+import { type EtcdCluster, freePort, startEtcd } from '@etc/etcd-launcher';
+import { etcdV3 } from '@etc/transport-v3';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { run } from '../src/run.js';
+import { bundleEtcctl, type RunOptions, runChild } from './etcctl.js';
+
+let v2: EtcdCluster;
+let v3: EtcdCluster;
+let source: Client;
+let target: Client;
+let bin: string;
+let removeBin: () => Promise<void>;
+
+const binary = inject('etcdBin') || undefined;
+const HIDDEN = ['/app/_hidden', '/_locks'];
+const TTL = 600;
+
+beforeAll(async () => {
+  const bundled = await bundleEtcctl();
+  bin = bundled.bin;
+  removeBin = bundled.remove;
+  [v2, v3] = await Promise.all([
+    startEtcd({ name: 'cli-migrate-v2', binary }),
+    startEtcd({ name: 'cli-migrate-v3', binary, v2: false }),
+  ]);
+  source = etcd(v2.url);
+  target = etcdV3(v3.url);
+  // Every kind of node: nested directories, an empty one, hidden keys, unicode and binary-ish
+  // values (the layout's envelope mark included), a TTL on a file and on a directory, a queue.
+  await source.set('/a/b/c/d', 'deep');
+  await source.set('/app/config/mode', 'fast');
+  await source.set('/app/config/blank', '');
+  await source.create('/app/empty', { dir: true });
+  await source.set('/app/unicode', 'héllo ✓ 𝄞 日本');
+  await source.set('/app/binary', '\u0000\u0001\u0002\u007f\u00ff\n\t"\\<>&\u2028 end');
+  await source.set('/app/tricky', '\u0000etc\u0000{"created":1}\u0000not metadata');
+  await source.set('/app/_hidden', 'secret');
+  await source.set('/_locks/held', 'me');
+  await source.set('/app/session', 'token', { ttl: TTL });
+  await source.set('/tmp', { dir: true, ttl: TTL });
+  await source.set('/tmp/inside', 'goes with /tmp');
+  for (const job of ['first', 'second', 'third']) await source.append('/queue', job);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([source?.close(), target?.close()]);
+  await Promise.all([v2?.stop(), v3?.stop()]);
+  await removeBin?.();
+});
+
+const etcctl = (args: readonly string[], options: RunOptions = {}) =>
+  runChild(process.execPath, [bin, ...args], { timeout: 60_000, ...options });
+const migrate = (...extra: string[]) =>
+  etcctl(['--endpoints', v2.url, 'migrate', '--to', v3.url, '--hidden', HIDDEN.join(','), ...extra]);
+/** `--to` as `--endpoints` takes it: host:port without a scheme is http. */
+const schemeless = () => v3.url.replace(/^http:\/\//, '');
+
+interface Flat {
+  dir: boolean;
+  value: string | undefined;
+  expiration: number | undefined;
+  ttl: number | undefined;
+}
+
+/** A tree (and hidden keys read by name) as path → what the comparison looks at. */
+async function tree(client: Client): Promise<Map<string, Flat>> {
+  const out = new Map<string, Flat>();
+  const visit = (node: Node) => {
+    if (node.key !== '/') {
+      out.set(node.key, {
+        dir: node.dir,
+        value: 'value' in node ? (node as { value: string }).value : undefined,
+        expiration: node.expiration?.getTime(),
+        ttl: node.ttl,
+      });
+    }
+    for (const child of (node as { nodes?: Node[] }).nodes ?? []) visit(child);
+  };
+  visit((await client.get('/', { recursive: true, sorted: true })).node);
+  for (const path of HIDDEN) visit((await client.get(path, { recursive: true, sorted: true })).node);
+  return out;
+}
+
+/** Checks that the v3 tree is the v2 tree: keys, kinds, values, expirations (TTL left within its time). */
+async function expectSameTree(): Promise<void> {
+  const want = await tree(source);
+  const got = await tree(target);
+  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+  for (const [path, w] of want) {
+    const g = got.get(path) as Flat;
+    expect({ path, dir: g.dir, value: g.value, expiration: g.expiration }).toEqual({
+      path,
+      dir: w.dir,
+      value: w.value,
+      expiration: w.expiration,
+    });
+    if (w.ttl !== undefined) {
+      expect(g.ttl).toBeGreaterThan(0);
+      expect(g.ttl).toBeLessThanOrEqual(TTL);
+    } else expect(g.ttl).toBeUndefined();
+  }
+}
+
+describe('etcctl migrate', () => {
+  test('--dry-run counts and writes nothing', async () => {
+    const ran = await migrate('--dry-run');
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    const index = (await source.get('/')).etcdIndex;
+    expect(ran.stdout).toBe(
+      `snapshot: etcd index ${index}: 13 files, 9 directories (2 with a TTL)\n` +
+        'dry run: would write 13 files and 9 directories (2 leases) in 1 transaction to /etc-v2 at ' +
+        `${v3.url}, and delete 0 keys the v2 tree does not have; nothing written\n`,
+    );
+    const root = await target.get('/', { recursive: true });
+    expect((root.node as unknown as { nodes: Node[] }).nodes).toEqual([]);
+  });
+
+  test('copies the tree, verifies it, and etcdV3 reads the same tree', async () => {
+    const index = (await source.get('/')).etcdIndex;
+    const ran = await migrate();
+    expect(ran.code).toBe(0);
+    const lines = ran.stdout.split('\n');
+    expect(lines[0]).toBe(`snapshot: etcd index ${index}: 13 files, 9 directories (2 with a TTL)`);
+    expect(lines[1]).toMatch(
+      /^migrated 13 files and 9 directories \(2 leases\) in 1 transaction to \/etc-v2 at \S+ \(revision \d+, [\d.]+ s\); deleted 0 keys the v2 tree does not have$/,
+    );
+    expect(lines[2]).toBe('verified: 22 nodes read back through etcdV3 equal the snapshot');
+    // No terminal: plain progress lines on stderr.
+    expect(ran.stderr).toBe('migrate: 22/22 keys (100%)\n');
+    await expectSameTree();
+  });
+
+  test('etcctl --api v3 reads what etcctl reads from v2', async () => {
+    const ls = ['ls', '--recursive', '--sort', '-p', '/'];
+    const fromV2 = await etcctl(['--endpoints', v2.url, ...ls]);
+    const fromV3 = await etcctl(['--endpoints', v3.url, '--api', 'v3', ...ls]);
+    expect(fromV2.code).toBe(0);
+    expect(fromV3).toEqual(fromV2);
+    expect(fromV3.stdout).toContain('/app/empty/\n');
+    for (const key of ['/app/unicode', '/app/binary', '/app/tricky', '/app/_hidden', '/_locks/held']) {
+      const get = await etcctl(['--endpoints', v3.url, '--api', 'v3', 'get', key]);
+      expect(get).toEqual(await etcctl(['--endpoints', v2.url, 'get', key]));
+    }
+    const session = await etcctl([
+      '--endpoints',
+      v3.url,
+      '--api',
+      'v3',
+      '-o',
+      'extended',
+      'get',
+      '/app/session',
+    ]);
+    expect(session.code).toBe(0);
+    const ttl = Number(/^TTL: (\d+)$/m.exec(session.stdout)?.[1]);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(TTL);
+  });
+
+  test('appends to a migrated queue sort after the migrated names', async () => {
+    const before = (await target.get('/queue', { sorted: true })).node as unknown as { nodes: Node[] };
+    const migrated = before.nodes.map((n) => n.key);
+    expect(migrated).toHaveLength(3);
+    const appended = await target.append('/queue', 'fourth');
+    const after = ((await target.get('/queue', { sorted: true })).node as unknown as { nodes: Node[] }).nodes;
+    expect(after.map((n) => n.key)).toEqual([...migrated, appended.node.key]);
+    expect(after.map((n) => (n as { value?: string }).value)).toEqual(['first', 'second', 'third', 'fourth']);
+  });
+
+  test('a re-run gives the same tree (the key only v3 has is removed)', async () => {
+    const ran = await etcctl([
+      '--endpoints',
+      v2.url,
+      'migrate',
+      '--to',
+      schemeless(),
+      '--hidden',
+      HIDDEN.join(','),
+    ]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/deleted 1 key the v2 tree does not have\n/);
+    expect(ran.stdout).toMatch(/verified: 22 nodes/);
+    await expectSameTree();
+    const again = await migrate('--dry-run');
+    expect(again.stdout).toMatch(/and delete 0 keys the v2 tree does not have; nothing written\n$/);
+  });
+
+  test('on a terminal: a progress bar (keys of total, rate, time left) instead of lines', async () => {
+    let stderr = '';
+    const tty = Object.assign(
+      new Writable({
+        write(chunk, _encoding, done) {
+          stderr += String(chunk);
+          done();
+        },
+      }),
+      { isTTY: true, columns: 120 },
+    );
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (chunk) => {
+      out += String(chunk);
+    });
+    const io = { stdout, stderr: tty, stdin: Readable.from([]), env: {} };
+    const args = ['--endpoints', v2.url, 'migrate', '--to', v3.url, '--to-prefix', '/tty'];
+    const code = await run([...args, '--hidden', HIDDEN.join(',')], io);
+    expect({ code, stderr: stripVTControlCharacters(stderr) }).toMatchObject({
+      code: 0,
+      stderr: expect.stringMatching(/migrate \[[\u2588\u2591]+\] 22\/22 keys \| \d+ keys\/s \| \S+ left/),
+    });
+    expect(out).toMatch(/to \/tty at .*\nverified: 22 nodes/);
+  });
+
+  test('bad usage: status 1 before anything is read; an unreachable target: status 2', async () => {
+    const api = await etcctl(['--endpoints', v2.url, '--api', 'v3', 'migrate', '--to', v3.url]);
+    expect(api).toEqual({
+      stdout: '',
+      stderr: 'Error:  migrate reads the v2 API: leave out --api v3 (the target is --to)\n',
+      code: 1,
+    });
+    const noTarget = await etcctl(['--endpoints', v2.url, 'migrate', '--to', ' , ']);
+    expect(noTarget).toEqual({ stdout: '', stderr: 'Error:  --to needs at least one URL\n', code: 1 });
+    const port = await freePort();
+    const unreachable = await etcctl(['--endpoints', v2.url, 'migrate', '--to', `http://127.0.0.1:${port}`]);
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toMatch(
+      /^Error: {2}client: etcd cluster is unavailable or misconfigured; .*\n$/,
+    );
+    const hidden = await etcctl(['--endpoints', v2.url, 'migrate', '--hidden', '/visible']);
+    expect(hidden.code).toBe(1);
+    expect(hidden.stderr).toContain('--hidden takes hidden keys');
+  });
+});
