@@ -175,3 +175,4 @@ export {
   Updated,
 } from './results.js';
 export type { WireError, WireMethod, WireNode, WireRequest, WireResponse, WireResult } from './wire.js';
+export { type TlsOptions } from './tls-options.js';

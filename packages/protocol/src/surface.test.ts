@@ -5,6 +5,7 @@ import * as internal from '@etc/protocol/internal';
 import { describe, expect, it } from 'vitest';
 
 const helpers = [
+  'checkTlsOptions',
   'describe',
   'etcdErrorFor',
   'etcdErrorMessages',

@@ -1,20 +1,9 @@
 import type { Layer } from '@etc/protocol';
-import { describe } from '@etc/protocol/internal';
+import { checkTlsOptions, describe, type TlsOptions } from '@etc/protocol/internal';
 import { parseEndpointsWithCredentials, type UrlCredentials } from './endpoints.js';
 
 /** TLS client options for https endpoints, as Node's `tls.connect` takes them. */
-export interface HttpTlsOptions {
-  /** Trusted CA certificates (PEM), replacing Node's default list. */
-  ca?: string | Buffer | Array<string | Buffer> | undefined;
-  /** Client certificate (PEM) for mutual TLS. */
-  cert?: string | Buffer | undefined;
-  /** Private key (PEM) of the client certificate. */
-  key?: string | Buffer | undefined;
-  /** Verify the server's certificate (default `true`). */
-  rejectUnauthorized?: boolean | undefined;
-  /** Server name for SNI and certificate checks (default: the endpoint's host name). */
-  servername?: string | undefined;
-}
+export type HttpTlsOptions = TlsOptions;
 
 /** The options of `HttpAdapter`. */
 export interface HttpAdapterOptions {
@@ -80,32 +69,6 @@ export interface ResolvedOptions {
   /** Milliseconds; `undefined` for no background refresh. */
   syncInterval: number | undefined;
   layers: readonly Layer[];
-}
-
-function isPem(value: unknown): boolean {
-  return typeof value === 'string' || Buffer.isBuffer(value);
-}
-
-function checkTls(tls: unknown): HttpTlsOptions | undefined {
-  if (tls === undefined) return undefined;
-  if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) {
-    throw new TypeError(`tls must be an object, got ${describe(tls)}`);
-  }
-  const { ca, cert, key, rejectUnauthorized, servername } = tls as Record<string, unknown>;
-  if (ca !== undefined && !isPem(ca) && !(Array.isArray(ca) && ca.every(isPem))) {
-    throw new TypeError(`tls.ca must be a string, a Buffer or an array of them, got ${describe(ca)}`);
-  }
-  if (cert !== undefined && !isPem(cert))
-    throw new TypeError(`tls.cert must be a string or a Buffer, got ${describe(cert)}`);
-  if (key !== undefined && !isPem(key))
-    throw new TypeError(`tls.key must be a string or a Buffer, got ${describe(key)}`);
-  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') {
-    throw new TypeError(`tls.rejectUnauthorized must be a boolean, got ${describe(rejectUnauthorized)}`);
-  }
-  if (servername !== undefined && typeof servername !== 'string') {
-    throw new TypeError(`tls.servername must be a string, got ${describe(servername)}`);
-  }
-  return tls as HttpTlsOptions;
 }
 
 function checkAuth(auth: unknown, fromUrl: UrlCredentials | undefined): string | undefined {
@@ -180,7 +143,7 @@ export function resolveOptions(options: HttpAdapterOptions | undefined): Resolve
     attemptTimeout,
     syncInterval,
     timeout,
-    tls: checkTls(options.tls),
+    tls: checkTlsOptions(options.tls),
     authorization: checkAuth(options.auth, credentials),
     connections,
   };

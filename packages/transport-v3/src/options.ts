@@ -1,6 +1,6 @@
 /** The options of `V3Adapter` and `etcdV3()`, checked before anything connects. */
 import type { Layer } from '@etc/protocol';
-import { describe } from '@etc/protocol/internal';
+import { checkTlsOptions, describe } from '@etc/protocol/internal';
 import type { GrpcTlsOptions } from './grpc/connection.js';
 import { DEFAULT_PREFIX } from './layout.js';
 
@@ -136,29 +136,6 @@ function parseEndpoints(input: unknown): string[] {
   return out;
 }
 
-const isPem = (v: unknown) => typeof v === 'string' || Buffer.isBuffer(v);
-
-function checkTls(tls: unknown): GrpcTlsOptions | undefined {
-  if (tls === undefined) return undefined;
-  if (typeof tls !== 'object' || tls === null || Array.isArray(tls))
-    throw new TypeError(`tls must be an object, got ${describe(tls)}`);
-  const { ca, cert, key, rejectUnauthorized, servername } = tls as Record<string, unknown>;
-  if (ca !== undefined && !isPem(ca) && !(Array.isArray(ca) && ca.every(isPem))) {
-    throw new TypeError(`tls.ca must be a string, a Buffer or an array of them, got ${describe(ca)}`);
-  }
-  if (cert !== undefined && !isPem(cert))
-    throw new TypeError(`tls.cert must be a string or a Buffer, got ${describe(cert)}`);
-  if (key !== undefined && !isPem(key))
-    throw new TypeError(`tls.key must be a string or a Buffer, got ${describe(key)}`);
-  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') {
-    throw new TypeError(`tls.rejectUnauthorized must be a boolean, got ${describe(rejectUnauthorized)}`);
-  }
-  if (servername !== undefined && typeof servername !== 'string') {
-    throw new TypeError(`tls.servername must be a string, got ${describe(servername)}`);
-  }
-  return tls as GrpcTlsOptions;
-}
-
 function checkAuth(auth: unknown): { username: string; password: string } | undefined {
   if (auth === undefined) return undefined;
   if (typeof auth !== 'object' || auth === null) {
@@ -219,7 +196,7 @@ export function resolveV3Options(options: V3AdapterOptions | undefined): Resolve
     endpoints: parseEndpoints(options.endpoints),
     prefix: trimmed,
     timeout,
-    tls: checkTls(options.tls),
+    tls: checkTlsOptions(options.tls),
     auth: checkAuth(options.auth),
     attemptTimeout: positiveMs('attemptTimeout', options.attemptTimeout, Number.POSITIVE_INFINITY),
     keepAlive: positiveMs('keepAlive', options.keepAlive, 10_000),

@@ -12,17 +12,12 @@ import {
   type SecureClientSessionOptions,
 } from 'node:http2';
 import type { AbortLike } from '@etc/protocol';
+import type { TlsOptions } from '@etc/protocol/internal';
 import { frame, MessageReader } from './frames.js';
 import { decodeGrpcMessage, GrpcCode, GrpcStatusError, GrpcTransportError } from './grpc-errors.js';
 
 /** TLS client options for https endpoints (Node's `tls.connect` options). */
-export interface GrpcTlsOptions {
-  ca?: string | Buffer | Array<string | Buffer> | undefined;
-  cert?: string | Buffer | undefined;
-  key?: string | Buffer | undefined;
-  rejectUnauthorized?: boolean | undefined;
-  servername?: string | undefined;
-}
+export type GrpcTlsOptions = TlsOptions;
 
 /** Per-call metadata (sent as HTTP/2 headers), e.g. `{ token }`. */
 export type Metadata = Readonly<Record<string, string>>;
