@@ -174,5 +174,5 @@ export {
   SetResult,
   Updated,
 } from './results.js';
+export type { TlsOptions } from './tls-options.js';
 export type { WireError, WireMethod, WireNode, WireRequest, WireResponse, WireResult } from './wire.js';
-export { type TlsOptions } from './tls-options.js';
