@@ -1,25 +1,8 @@
 /** An etcd v2 error raised inside the mock store, before it is written to the wire. */
 import type { WireError } from '@etc/protocol';
-import { etcdErrorMessages } from '@etc/protocol/internal';
+import { Ecode, etcdErrorMessages } from '@etc/protocol/internal';
 
-/** etcd's error codes that the keys API can answer (v2error/error.go). */
-export const Ecode = {
-  KeyNotFound: 100,
-  TestFailed: 101,
-  NotFile: 102,
-  NotDir: 104,
-  NodeExist: 105,
-  RootROnly: 107,
-  DirNotEmpty: 108,
-  PrevValueRequired: 201,
-  TTLNaN: 202,
-  IndexNaN: 203,
-  InvalidField: 209,
-  InvalidForm: 210,
-  RefreshValue: 211,
-  RefreshTTLRequired: 212,
-  EventIndexCleared: 401,
-} as const;
+export { Ecode };
 
 /** A failed store or parse step: etcd's code, its cause string (omitted when empty) and index. */
 export class StoreFailure extends Error {

@@ -1,5 +1,6 @@
 /** The node tree of the mock store: files and directories, as etcd's v2store `node`. */
 import type { WireNode } from '@etc/protocol';
+import { compareBytes } from '@etc/protocol/internal';
 import { formatExpiration } from './wire-json.js';
 
 /** A file or directory. The root is `/`; paths are normalised keys. */
@@ -140,19 +141,6 @@ export function wireNode(
 /** The key as it goes on the wire: etcd trims its `/1` prefix, so the root has no key. */
 export function wireKey(path: string): string | undefined {
   return path === '/' ? undefined : path;
-}
-
-/** Compares two strings by their UTF-8 bytes (Go string order), which is code point order. */
-export function compareBytes(a: string, b: string): number {
-  const x = a[Symbol.iterator]();
-  const y = b[Symbol.iterator]();
-  for (;;) {
-    const p = x.next();
-    const q = y.next();
-    if (p.done || q.done) return p.done ? (q.done ? 0 : -1) : 1;
-    const d = (p.value.codePointAt(0) ?? 0) - (q.value.codePointAt(0) ?? 0);
-    if (d !== 0) return d;
-  }
 }
 
 /** Splits a normalised key into its parent path and name: `/a/b` → [`/a`, `b`]. */

@@ -66,6 +66,25 @@ export class EtcException extends Error {
   // biome-ignore-end lint/complexity/noThisInStatic: the receiver is the subclass being tested
 }
 
+/** etcd v2's error codes that the keys API answers (v2error/error.go), by name, for emulators. */
+export const Ecode = {
+  KeyNotFound: 100,
+  TestFailed: 101,
+  NotFile: 102,
+  NotDir: 104,
+  NodeExist: 105,
+  RootROnly: 107,
+  DirNotEmpty: 108,
+  PrevValueRequired: 201,
+  TTLNaN: 202,
+  IndexNaN: 203,
+  InvalidField: 209,
+  InvalidForm: 210,
+  RefreshValue: 211,
+  RefreshTTLRequired: 212,
+  EventIndexCleared: 401,
+} as const;
+
 /** The default message etcd sends for each error code (v2error/error.go). */
 export const etcdErrorMessages: Readonly<Record<number, string>> = {
   100: 'Key not found',

@@ -11,11 +11,12 @@
  * - `headerValue(headers, name)`: the first value of a lower-cased response header.
  * - `parseEtcdTime(text)`: an RFC 3339 time as etcd writes it, as a `Date`.
  * - `describe(value)`: a short description of a value for `TypeError` messages.
+ * - `Ecode`: etcd v2's error codes by name; `compareBytes(a, b)`: etcd's key order (Go string order).
  * - `checkTlsOptions(tls)`: the check of a transport's `tls` option (`TlsOptions`).
  */
 export { headerValue, parseEtcdTime } from './decode.js';
 export { formEncode } from './encode.js';
-export { etcdErrorFor, etcdErrorMessages } from './errors.js';
-export { describe } from './keys.js';
+export { Ecode, etcdErrorFor, etcdErrorMessages } from './errors.js';
+export { compareBytes, describe } from './keys.js';
 export { resultFor } from './results.js';
 export { checkTlsOptions, type TlsOptions } from './tls-options.js';

@@ -54,3 +54,19 @@ export function describe(value: unknown): string {
   }
   return typeof value === 'object' ? 'an object' : typeof value;
 }
+
+/**
+ * Compares two strings by their UTF-8 bytes (Go's string order, which is code point order): the
+ * order etcd sorts keys in. Emulators sort listings with it.
+ */
+export function compareBytes(a: string, b: string): number {
+  const x = a[Symbol.iterator]();
+  const y = b[Symbol.iterator]();
+  for (;;) {
+    const p = x.next();
+    const q = y.next();
+    if (p.done || q.done) return p.done ? (q.done ? 0 : -1) : 1;
+    const d = (p.value.codePointAt(0) ?? 0) - (q.value.codePointAt(0) ?? 0);
+    if (d !== 0) return d;
+  }
+}

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 
 const helpers = [
   'checkTlsOptions',
+  'compareBytes',
   'describe',
+  'Ecode',
   'etcdErrorFor',
   'etcdErrorMessages',
   'formEncode',

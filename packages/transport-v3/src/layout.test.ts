@@ -1,6 +1,6 @@
+import { compareBytes } from '@etc/protocol/internal';
 import { describe, expect, it } from 'vitest';
 import {
-  compareBytes,
   createdIndexOf,
   decodeValue,
   encodeValue,

@@ -147,16 +147,3 @@ export function expirationOfLease(lease: bigint): number | undefined {
   if (lease <= 0n) return undefined;
   return Number(lease >> leaseRandomBits);
 }
-
-/** Compares two strings by their UTF-8 bytes (Go's string order): code point order. */
-export function compareBytes(a: string, b: string): number {
-  const x = a[Symbol.iterator]();
-  const y = b[Symbol.iterator]();
-  for (;;) {
-    const p = x.next();
-    const q = y.next();
-    if (p.done || q.done) return p.done ? (q.done ? 0 : -1) : 1;
-    const d = (p.value.codePointAt(0) ?? 0) - (q.value.codePointAt(0) ?? 0);
-    if (d !== 0) return d;
-  }
-}

@@ -13,9 +13,8 @@ import {
   type SetRequest,
   Value,
 } from '@etc/protocol';
-import { resultFor } from '@etc/protocol/internal';
+import { compareBytes, resultFor } from '@etc/protocol/internal';
 import {
-  compareBytes,
   createdIndexOf,
   decodeValue,
   encodeValue,
