@@ -71,6 +71,14 @@ export class Layout {
 
 const envelopeMark = '\0etc\0';
 
+/**
+ * Every stored value greater than this (bytewise) is a raw v2 value, without metadata: a wrapped
+ * value continues the mark with `{`, and U+00FF (UTF-8 `c3 bf`) sorts after it. Values of printable
+ * text are all greater; the few raw values that are not (empty, or beginning with a NUL) simply
+ * fail a compare against it.
+ */
+export const RAW_VALUE_FLOOR = `${envelopeMark}\u00ff`;
+
 /** Metadata a node's value carries when v3's own fields cannot say it. */
 export interface NodeMeta {
   /** The v2 `createdIndex`: 0 means "this version's mod_revision" (a `set` that replaced a file). */

@@ -3,7 +3,7 @@
  * directory keys of every level of the path, and what the operation needs besides. Writes compare
  * every key read, so they apply only if nothing they decided on has changed.
  */
-import { type Layout, prefixEnd } from '../layout.js';
+import { type Layout, prefixEnd, RAW_VALUE_FLOOR } from '../layout.js';
 import {
   type Compare,
   CompareResult,
@@ -73,12 +73,17 @@ export function levelsOf(path: string): string[] {
 
 const inOrderName = /^\d{20}$/;
 
-export async function readSnapshot(
-  kv: KvPort,
-  layout: Layout,
-  path: string,
-  needs: SnapshotNeeds,
-): Promise<Snapshot> {
+/**
+ * The read of a snapshot as range operations, and how to read the snapshot back from their
+ * answers (in the same order). A write sends them as the failure branch of its one-transaction
+ * form, so that when its compares do not hold it has the state to decide on without another read.
+ */
+export interface SnapshotRead {
+  ops: RequestOp[];
+  parse(answer: TxnResponse): Snapshot;
+}
+
+export function snapshotRead(layout: Layout, path: string, needs: SnapshotNeeds): SnapshotRead {
   const serializable = needs.serializable;
   const paths = needs.targetOnly ? levelsOf(path).slice(-1) : levelsOf(path);
   const ops: RequestOp[] = [];
@@ -112,31 +117,44 @@ export async function readSnapshot(
       },
     });
   }
-  const answer = await kv.txn({ compare: [], success: ops, failure: [] }, 'read');
-  const ranges = answer.responses.map((r) => ('range' in r ? r.range.kvs : []));
-  const levels: Level[] = paths.map((p, i) => ({
-    path: p,
-    file: ranges[2 * i]?.[0],
-    dir: ranges[2 * i + 1]?.[0],
-  }));
-  let next = 2 * paths.length;
-  const below = needs.children || needs.subtree ? (ranges[next++] ?? []) : [];
-  let event: KeyValue | undefined;
-  let lastInOrder = 0;
-  if (needs.append) {
-    event = ranges[next++]?.[0];
-    const last = ranges[next++]?.[0];
-    const name = last?.key.slice(dirKey.length, dirKey.length + 20);
-    if (name !== undefined && inOrderName.test(name)) lastInOrder = Number(name);
-  }
-  return {
-    revision: answer.header.revision,
-    raftTerm: answer.header.raftTerm,
-    levels,
-    below,
-    event,
-    lastInOrder,
+  const parse = (answer: TxnResponse): Snapshot => {
+    const ranges = answer.responses.map((r) => ('range' in r ? r.range.kvs : []));
+    const levels: Level[] = paths.map((p, i) => ({
+      path: p,
+      file: ranges[2 * i]?.[0],
+      dir: ranges[2 * i + 1]?.[0],
+    }));
+    let next = 2 * paths.length;
+    const below = needs.children || needs.subtree ? (ranges[next++] ?? []) : [];
+    let event: KeyValue | undefined;
+    let lastInOrder = 0;
+    if (needs.append) {
+      event = ranges[next++]?.[0];
+      const last = ranges[next++]?.[0];
+      const name = last?.key.slice(dirKey.length, dirKey.length + 20);
+      if (name !== undefined && inOrderName.test(name)) lastInOrder = Number(name);
+    }
+    return {
+      revision: answer.header.revision,
+      raftTerm: answer.header.raftTerm,
+      levels,
+      below,
+      event,
+      lastInOrder,
+    };
   };
+  return { ops, parse };
+}
+
+/** Reads a snapshot in one read-only transaction. */
+export async function readSnapshot(
+  kv: KvPort,
+  layout: Layout,
+  path: string,
+  needs: SnapshotNeeds,
+): Promise<Snapshot> {
+  const read = snapshotRead(layout, path, needs);
+  return read.parse(await kv.txn({ compare: [], success: read.ops, failure: [] }, 'read'));
 }
 
 /** A compare that holds while `key` is as read: same mod revision, or still absent. */
@@ -154,6 +172,21 @@ export function present(key: string): Compare {
 /** A compare that holds while `key` has no lease (or does not exist). */
 export function leaseless(key: string): Compare {
   return { key, target: CompareTarget.LEASE, result: CompareResult.EQUAL, lease: 0 };
+}
+
+/** A compare that holds while `key` holds a raw value (no metadata; a missing key fails it). */
+export function storedRaw(key: string): Compare {
+  return { key, target: CompareTarget.VALUE, result: CompareResult.GREATER, value: RAW_VALUE_FLOOR };
+}
+
+/** A compare that holds while `key`'s stored value is `value` (a missing key fails it). */
+export function valueIs(key: string, value: string): Compare {
+  return { key, target: CompareTarget.VALUE, result: CompareResult.EQUAL, value };
+}
+
+/** A compare that holds while `key` was last modified at `revision`. */
+export function modifiedAt(key: string, revision: number): Compare {
+  return { key, target: CompareTarget.MOD, result: CompareResult.EQUAL, modRevision: revision };
 }
 
 /** A compare that holds while no key exists in `[key, rangeEnd)`. */

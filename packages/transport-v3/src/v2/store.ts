@@ -25,7 +25,7 @@ import {
   type NodeMeta,
   prefixEnd,
 } from '../layout.js';
-import type { Compare, KeyValue, RequestOp } from '../proto/messages.js';
+import type { Compare, KeyValue, RequestOp, TxnResponse } from '../proto/messages.js';
 import { dirNode, fileNode, removedNode, storedNode, ttlFields } from './nodes.js';
 import {
   emptyRange,
@@ -34,11 +34,15 @@ import {
   leaseless,
   levelCompares,
   levelsOf,
+  modifiedAt,
   present,
   readSnapshot,
   type Snapshot,
   type SnapshotNeeds,
+  snapshotRead,
+  storedRaw,
   unchanged,
+  valueIs,
 } from './snapshot.js';
 import { compareCause, Ecode, v2Error } from './v2-errors.js';
 
@@ -61,6 +65,16 @@ interface Plan {
   result(revision: number, raftTerm: number): EtcdResult;
   /** The TTL of a lease to attach (seconds), when the plan puts a node with one. */
   lease?: { ttl: number; expiresAt: number } | undefined;
+}
+
+/**
+ * The one-transaction form of a common write: compares that hold in the common state, the
+ * operations, and the result read from etcd's answer when they held.
+ */
+interface FastPath {
+  compare: Compare[];
+  success: RequestOp[];
+  result(answer: TxnResponse): EtcdResult;
 }
 
 function meta(created: number | undefined, kv: KeyValue | undefined): NodeMeta | undefined {
@@ -190,35 +204,38 @@ export class V2Store {
     const value = dir ? '' : (request.value ?? '');
     const ttl = ttlOf(request.ttl);
     const refresh = request.refresh === true;
-    if (prevExist === true) {
-      if (prevIndex === undefined && prevValue === undefined) {
-        return this.write(path, {}, (s) => this.planUpdate(s, path, value, ttl, refresh));
+    // The one-transaction forms apply to a file without TTL or refresh below plain directories.
+    const plain = !dir && !refresh && ttl === undefined && path !== '/';
+    if (prevExist === true || (prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
+      if (prevExist === true && prevIndex === undefined && prevValue === undefined) {
+        return this.write(
+          path,
+          {},
+          (s) => this.planUpdate(s, path, value, ttl, refresh),
+          plain ? this.fastSwap(path, value, 'update', undefined, undefined) : undefined,
+        );
       }
-      return this.write(path, {}, (s) =>
-        this.planCompareAndSwap(s, path, prevValue, prevIndex, value, ttl, refresh),
+      return this.write(
+        path,
+        {},
+        (s) => this.planCompareAndSwap(s, path, prevValue, prevIndex, value, ttl, refresh),
+        plain ? this.fastSwap(path, value, 'compareAndSwap', prevValue, prevIndex) : undefined,
       );
     }
     if (prevExist === false) {
-      if (ttl === undefined && path !== '/') {
-        return this.fast(
-          () => this.fastCreate(path, dir, value),
-          () => this.write(path, {}, (s) => this.planCreate(s, path, dir, value, ttl, 'create')),
-        );
-      }
-      return this.write(path, {}, (s) => this.planCreate(s, path, dir, value, ttl, 'create'));
-    }
-    if ((prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
-      return this.write(path, {}, (s) =>
-        this.planCompareAndSwap(s, path, prevValue, prevIndex, value, ttl, refresh),
+      return this.write(
+        path,
+        {},
+        (s) => this.planCreate(s, path, dir, value, ttl, 'create'),
+        ttl === undefined && path !== '/' ? this.fastCreate(path, dir, value) : undefined,
       );
     }
-    if (!dir && !refresh && ttl === undefined && path !== '/') {
-      return this.fast(
-        () => this.fastSet(path, value),
-        () => this.write(path, {}, (s) => this.planSet(s, path, dir, value, ttl, refresh)),
-      );
-    }
-    return this.write(path, {}, (s) => this.planSet(s, path, dir, value, ttl, refresh));
+    return this.write(
+      path,
+      {},
+      (s) => this.planSet(s, path, dir, value, ttl, refresh),
+      plain ? this.fastSet(path, value) : undefined,
+    );
   }
 
   append(request: AppendRequest): Promise<EtcdResult> {
@@ -244,13 +261,19 @@ export class V2Store {
     checkIndex('prevIndex', prevIndex);
     if (prevValue === '') throw v2Error(Ecode.PrevValueRequired, '"prevValue" cannot be empty', 0);
     if ((prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
-      return this.write(path, {}, (s) => this.planCompareAndDelete(s, path, prevValue, prevIndex));
-    }
-    const slow = () =>
-      this.write(path, { children: true }, (s) =>
-        this.planDelete(s, path, request.dir === true, request.recursive === true),
+      return this.write(
+        path,
+        {},
+        (s) => this.planCompareAndDelete(s, path, prevValue, prevIndex),
+        path === '/' ? undefined : this.fastCompareAndDelete(path, prevValue, prevIndex),
       );
-    return path === '/' ? slow() : this.fast(() => this.fastDeleteFile(path), slow);
+    }
+    return this.write(
+      path,
+      { children: true },
+      (s) => this.planDelete(s, path, request.dir === true, request.recursive === true),
+      path === '/' ? undefined : this.fastDeleteFile(path),
+    );
   }
 
   /**
@@ -264,17 +287,6 @@ export class V2Store {
   }
 
   // ------------------------------------------------- one-round-trip common cases
-
-  /**
-   * Tries the one-transaction form of a common write; when its compares fail (the state is not the
-   * common one), nothing was written and the general read-then-write path decides.
-   */
-  private async fast(
-    attempt: () => Promise<EtcdResult | undefined>,
-    slow: () => Promise<EtcdResult>,
-  ): Promise<EtcdResult> {
-    return (await attempt()) ?? slow();
-  }
 
   /** Compares that hold while every parent of `path` is a directory without a lease (no file in the way). */
   private plainParents(path: string, leases = true): Compare[] {
@@ -291,75 +303,122 @@ export class V2Store {
   }
 
   /** `set` of a file whose parents exist: the value goes in whether or not a file was there. */
-  private async fastSet(path: string, value: string): Promise<EtcdResult | undefined> {
+  private fastSet(path: string, value: string): FastPath {
     const fileKey = this.layout.fileKey(path);
-    const answer = await this.kv.txn(
-      {
-        compare: [...this.plainParents(path), unchanged(this.layout.dirKey(path), undefined)],
-        success: [
-          {
-            txn: {
-              compare: [unchanged(fileKey, undefined)],
-              success: [{ put: { key: fileKey, value: encodeValue(value, undefined) } }],
-              // A set replaces the node: its createdIndex is this write's revision.
-              failure: [{ put: { key: fileKey, value: encodeValue(value, { created: 0 }), prevKv: true } }],
-            },
+    return {
+      compare: [...this.plainParents(path), unchanged(this.layout.dirKey(path), undefined)],
+      success: [
+        {
+          txn: {
+            compare: [unchanged(fileKey, undefined)],
+            success: [{ put: { key: fileKey, value: encodeValue(value, undefined) } }],
+            // A set replaces the node: its createdIndex is this write's revision.
+            failure: [{ put: { key: fileKey, value: encodeValue(value, { created: 0 }), prevKv: true } }],
           },
-          this.record('set', path),
-        ],
-        failure: [],
+        },
+        this.record('set', path),
+      ],
+      result: (answer) => {
+        const { revision, raftTerm } = answer.header;
+        const nested = answer.responses[0];
+        const inner = nested && 'txn' in nested ? nested.txn.responses[0] : undefined;
+        const prevKv = inner && 'put' in inner ? inner.put.prevKv : undefined;
+        const prevNode = prevKv ? fileNode(path, prevKv, Date.now()) : undefined;
+        this.dropLease(prevKv);
+        const node = new Value({ key: path, value, modifiedIndex: revision, createdIndex: revision });
+        return this.result('set', node, prevNode, revision, raftTerm);
       },
-      'write',
-    );
-    if (!answer.succeeded) return undefined;
-    const { revision, raftTerm } = answer.header;
-    const nested = answer.responses[0];
-    const inner = nested && 'txn' in nested ? nested.txn.responses[0] : undefined;
-    const prevKv = inner && 'put' in inner ? inner.put.prevKv : undefined;
-    const prevNode = prevKv ? fileNode(path, prevKv, Date.now()) : undefined;
-    this.dropLease(prevKv);
-    const node = new Value({ key: path, value, modifiedIndex: revision, createdIndex: revision });
-    return this.result('set', node, prevNode, revision, raftTerm);
+    };
   }
 
   /** `create` where the parents exist and the key does not. */
-  private async fastCreate(path: string, dir: boolean, value: string): Promise<EtcdResult | undefined> {
+  private fastCreate(path: string, dir: boolean, value: string): FastPath {
     const fileKey = this.layout.fileKey(path);
     const dirKey = this.layout.dirKey(path);
     const put: RequestOp = {
       put: dir ? { key: dirKey, value: '' } : { key: fileKey, value: encodeValue(value, undefined) },
     };
-    const answer = await this.kv.txn(
-      {
-        compare: [...this.plainParents(path), unchanged(fileKey, undefined), unchanged(dirKey, undefined)],
-        success: [put, this.record('create', path)],
-        failure: [],
+    return {
+      compare: [...this.plainParents(path), unchanged(fileKey, undefined), unchanged(dirKey, undefined)],
+      success: [put, this.record('create', path)],
+      result: (answer) => {
+        const { revision, raftTerm } = answer.header;
+        const node = this.newNode(path, dir, value, revision, revision, undefined);
+        return this.result('create', node, undefined, revision, raftTerm);
       },
-      'write',
-    );
-    if (!answer.succeeded) return undefined;
-    const { revision, raftTerm } = answer.header;
-    return this.result(
-      'create',
-      this.newNode(path, dir, value, revision, revision, undefined),
-      undefined,
-      revision,
-      raftTerm,
-    );
+    };
+  }
+
+  /**
+   * `update` (`prevExist`) and `compareAndSwap` of a file stored raw (no metadata in its value, so
+   * a plain put keeps its createdIndex in `create_revision`) whose parents are plain directories;
+   * the compares of a compare-and-swap are etcd's own (value, mod_revision). Anything else, and a
+   * compare that fails, is decided from the state read in the failure branch.
+   */
+  private fastSwap(
+    path: string,
+    value: string,
+    action: 'update' | 'compareAndSwap',
+    prevValue: string | undefined,
+    prevIndex: number | undefined,
+  ): FastPath {
+    const fileKey = this.layout.fileKey(path);
+    const compare = [
+      ...this.plainParents(path),
+      unchanged(this.layout.dirKey(path), undefined),
+      present(fileKey),
+      storedRaw(fileKey),
+    ];
+    if (prevValue !== undefined) compare.push(valueIs(fileKey, prevValue));
+    if (prevIndex !== undefined && prevIndex > 0) compare.push(modifiedAt(fileKey, prevIndex));
+    return {
+      compare,
+      success: [
+        { put: { key: fileKey, value: encodeValue(value, undefined), prevKv: true } },
+        this.record(action, path),
+      ],
+      result: (answer) => {
+        const { revision, raftTerm } = answer.header;
+        const first = answer.responses[0];
+        const prevKv = first && 'put' in first ? first.put.prevKv : undefined;
+        if (!prevKv) throw new Error(`etcd did not return the previous value of ${path}`);
+        const prevNode = fileNode(path, prevKv, Date.now());
+        this.dropLease(prevKv);
+        const node = this.newNode(path, false, value, revision, prevKv.createRevision, undefined);
+        return this.result(action, node, prevNode, revision, raftTerm);
+      },
+    };
   }
 
   /** `delete` of a file (whatever the flags: a file needs none). */
-  private async fastDeleteFile(path: string): Promise<EtcdResult | undefined> {
+  private fastDeleteFile(path: string): FastPath {
     const fileKey = this.layout.fileKey(path);
-    const answer = await this.kv.txn(
-      {
-        compare: [...this.plainParents(path, false), present(fileKey)],
-        success: [{ deleteRange: { key: fileKey, prevKv: true } }, this.record('delete', path)],
-        failure: [],
-      },
-      'write',
-    );
-    if (!answer.succeeded) return undefined;
+    return {
+      compare: [...this.plainParents(path, false), present(fileKey)],
+      success: [{ deleteRange: { key: fileKey, prevKv: true } }, this.record('delete', path)],
+      result: (answer) => this.removed('delete', path, answer),
+    };
+  }
+
+  /** `compareAndDelete` of a file with etcd's own compares (a `prevValue` needs a raw value). */
+  private fastCompareAndDelete(
+    path: string,
+    prevValue: string | undefined,
+    prevIndex: number | undefined,
+  ): FastPath {
+    const fileKey = this.layout.fileKey(path);
+    const compare = [...this.plainParents(path, false), present(fileKey)];
+    if (prevValue !== undefined) compare.push(storedRaw(fileKey), valueIs(fileKey, prevValue));
+    if (prevIndex !== undefined && prevIndex > 0) compare.push(modifiedAt(fileKey, prevIndex));
+    return {
+      compare,
+      success: [{ deleteRange: { key: fileKey, prevKv: true } }, this.record('compareAndDelete', path)],
+      result: (answer) => this.removed('compareAndDelete', path, answer),
+    };
+  }
+
+  /** The result of a one-transaction file removal. */
+  private removed(action: string, path: string, answer: TxnResponse): EtcdResult {
     const { revision, raftTerm } = answer.header;
     const first = answer.responses[0];
     const prevKv = first && 'deleteRange' in first ? first.deleteRange.prevKvs[0] : undefined;
@@ -369,7 +428,7 @@ export class V2Store {
     const node = prevKv
       ? removedNode(path, false, prevKv, revision)
       : new Node({ key: path, modifiedIndex: revision });
-    return this.result('delete', node, prevNode, revision, raftTerm);
+    return this.result(action, node, prevNode, revision, raftTerm);
   }
 
   /** Reads, plans, grants a lease if needed, and commits; retries when the state moved. */
@@ -377,10 +436,24 @@ export class V2Store {
     path: string,
     needs: SnapshotNeeds,
     plan: (snap: Snapshot) => Plan,
+    fast?: FastPath,
   ): Promise<EtcdResult> {
+    let first: Snapshot | undefined;
+    if (fast) {
+      // One transaction: the common case's write when its compares hold, else the read of the
+      // general path (in the failure branch), so no round trip is wasted either way.
+      const read = snapshotRead(this.layout, path, needs);
+      const answer = await this.kv.txn(
+        { compare: fast.compare, success: fast.success, failure: read.ops },
+        'write',
+      );
+      if (answer.succeeded) return fast.result(answer);
+      first = read.parse(answer);
+    }
     let lease: { id: bigint; expiresAt: number } | undefined;
     for (let attempt = 1; ; attempt++) {
-      const snap = await readSnapshot(this.kv, this.layout, path, needs);
+      const snap = first ?? (await readSnapshot(this.kv, this.layout, path, needs));
+      first = undefined;
       const p = plan(snap);
       let leaseId = 0n;
       const node = p.ops[p.ops.length - 1];
