@@ -69,7 +69,9 @@ export class Layout {
   }
 }
 
-const envelopeMark = '\0etc\0';
+/** The mark a stored value with metadata begins with (`\0etc\0{json}\0value`). */
+export const ENVELOPE_MARK = '\0etc\0';
+const envelopeMark = ENVELOPE_MARK;
 
 /**
  * Every stored value greater than this (bytewise) is a raw v2 value, without metadata: a wrapped

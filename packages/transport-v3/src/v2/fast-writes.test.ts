@@ -103,10 +103,11 @@ describe('one transaction per common write', () => {
     });
   });
 
-  it('a file whose value carries metadata is updated from the state read in the failure branch', async () => {
+  it('a file whose value carries metadata is updated through the general path, with its createdIndex', async () => {
     await client.set('/fw/meta/a', 'x');
     // A set over a file starts a new node in v2: its createdIndex is kept in the value.
     const replaced = await client.set('/fw/meta/a', 'y');
+    // This adapter saw the set over the file: it reads, then writes.
     const update = await counted(() => client.update('/fw/meta/a', 'z'));
     expect(update.calls).toEqual(['Txn', 'Txn']);
     expect(update.outcome).toMatchObject({
@@ -114,13 +115,28 @@ describe('one transaction per common write', () => {
       node: { value: 'z', createdIndex: replaced.node.createdIndex },
       prevNode: { value: 'y', createdIndex: replaced.node.createdIndex },
     });
-    const swap = await counted(() => client.set('/fw/meta/a', 'w', { prevValue: 'z' }));
-    expect(swap.calls).toEqual(['Txn', 'Txn']);
-    expect(swap.outcome).toMatchObject({ node: { value: 'w', createdIndex: replaced.node.createdIndex } });
-    expect((await client.get('/fw/meta/a')).node).toMatchObject({
-      value: 'w',
-      createdIndex: replaced.node.createdIndex,
-    });
+    // Another adapter did not: its one transaction fails on the value and reads the state in the
+    // same call, then commits; from then on it knows.
+    const other = etcdV3(cluster.url);
+    try {
+      const swap = await counted(() => other.set('/fw/meta/a', 'w', { prevValue: 'z' }));
+      expect(swap.calls).toEqual(['Txn', 'Txn']);
+      expect(swap.outcome).toMatchObject({ node: { value: 'w', createdIndex: replaced.node.createdIndex } });
+      const again = await counted(() => other.set('/fw/meta/a', 'v', { prevValue: 'w' }));
+      expect(again.calls).toEqual(['Txn', 'Txn']);
+      expect(again.outcome).toMatchObject({ node: { value: 'v', createdIndex: replaced.node.createdIndex } });
+      // Replaced by a new node (raw again): one transaction once more, in both adapters.
+      await other.delete('/fw/meta/a');
+      const recreated = await other.create('/fw/meta/a', 'n');
+      const fresh = await counted(() => other.update('/fw/meta/a', 'm'));
+      expect(fresh.calls).toEqual(['Txn']);
+      expect(fresh.outcome).toMatchObject({
+        node: { value: 'm', createdIndex: recreated.node.createdIndex },
+      });
+    } finally {
+      await other.close();
+    }
+    expect((await client.get('/fw/meta/a')).node).toMatchObject({ value: 'm' });
   });
 
   it('values a raw compare cannot tell (empty, beginning with NUL, the envelope mark) take the general path', async () => {

@@ -17,6 +17,7 @@ import { compareBytes, resultFor } from '@etc/protocol/internal';
 import {
   createdIndexOf,
   decodeValue,
+  ENVELOPE_MARK,
   encodeValue,
   expirationOfLease,
   type Layout,
@@ -75,6 +76,8 @@ interface FastPath {
   compare: Compare[];
   success: RequestOp[];
   result(answer: TxnResponse): EtcdResult;
+  /** Learns from the state read when the compares did not hold. */
+  failed?(snap: Snapshot): void;
 }
 
 function meta(created: number | undefined, kv: KeyValue | undefined): NodeMeta | undefined {
@@ -119,12 +122,52 @@ export function nodePut(
   return { put: { key, value: encodeValue(value, m) } };
 }
 
+/**
+ * Files whose stored value carries metadata (a `set` over a file keeps the new createdIndex in the
+ * value), as this adapter last saw them: their `update` and `compareAndSwap` cannot be the one
+ * transaction with a plain put, so they go straight to the read-then-write path instead of first
+ * paying for a transaction whose compares fail. Only a hint, bounded in size: a stale entry costs
+ * a round trip, never correctness.
+ */
+class WrappedFiles {
+  static readonly limit = 4096;
+  readonly #paths = new Set<string>();
+
+  has(path: string): boolean {
+    return this.#paths.has(path);
+  }
+
+  set(path: string, wrapped: boolean): void {
+    if (!wrapped) {
+      this.#paths.delete(path);
+      return;
+    }
+    if (this.#paths.size >= WrappedFiles.limit) {
+      const oldest = this.#paths.values().next();
+      if (!oldest.done) this.#paths.delete(oldest.value);
+    }
+    this.#paths.add(path);
+  }
+}
+
+/** One hint per layout, so per adapter (a `V2Store` lives for one call). */
+const wrappedFiles = new WeakMap<Layout, WrappedFiles>();
+
 /** The v2 tree stored under one prefix, reached through a `KvPort`. */
 export class V2Store {
+  readonly #wrapped: WrappedFiles;
+
   constructor(
     private readonly kv: KvPort,
     readonly layout: Layout,
-  ) {}
+  ) {
+    let wrapped = wrappedFiles.get(layout);
+    if (wrapped === undefined) {
+      wrapped = new WrappedFiles();
+      wrappedFiles.set(layout, wrapped);
+    }
+    this.#wrapped = wrapped;
+  }
 
   // ---------------------------------------------------------------- reads
 
@@ -207,19 +250,20 @@ export class V2Store {
     // The one-transaction forms apply to a file without TTL or refresh below plain directories.
     const plain = !dir && !refresh && ttl === undefined && path !== '/';
     if (prevExist === true || (prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
+      const swap = plain && !this.#wrapped.has(path);
       if (prevExist === true && prevIndex === undefined && prevValue === undefined) {
         return this.write(
           path,
           {},
           (s) => this.planUpdate(s, path, value, ttl, refresh),
-          plain ? this.fastSwap(path, value, 'update', undefined, undefined) : undefined,
+          swap ? this.fastSwap(path, value, 'update', undefined, undefined) : undefined,
         );
       }
       return this.write(
         path,
         {},
         (s) => this.planCompareAndSwap(s, path, prevValue, prevIndex, value, ttl, refresh),
-        plain ? this.fastSwap(path, value, 'compareAndSwap', prevValue, prevIndex) : undefined,
+        swap ? this.fastSwap(path, value, 'compareAndSwap', prevValue, prevIndex) : undefined,
       );
     }
     if (prevExist === false) {
@@ -325,6 +369,8 @@ export class V2Store {
         const prevKv = inner && 'put' in inner ? inner.put.prevKv : undefined;
         const prevNode = prevKv ? fileNode(path, prevKv, Date.now()) : undefined;
         this.dropLease(prevKv);
+        // Over a file the value went in with its new createdIndex as metadata.
+        this.#wrapped.set(path, prevKv !== undefined || value.startsWith(ENVELOPE_MARK));
         const node = new Value({ key: path, value, modifiedIndex: revision, createdIndex: revision });
         return this.result('set', node, prevNode, revision, raftTerm);
       },
@@ -343,6 +389,7 @@ export class V2Store {
       success: [put, this.record('create', path)],
       result: (answer) => {
         const { revision, raftTerm } = answer.header;
+        if (!dir) this.#wrapped.set(path, value.startsWith(ENVELOPE_MARK));
         const node = this.newNode(path, dir, value, revision, revision, undefined);
         return this.result('create', node, undefined, revision, raftTerm);
       },
@@ -384,8 +431,13 @@ export class V2Store {
         if (!prevKv) throw new Error(`etcd did not return the previous value of ${path}`);
         const prevNode = fileNode(path, prevKv, Date.now());
         this.dropLease(prevKv);
+        this.#wrapped.set(path, value.startsWith(ENVELOPE_MARK));
         const node = this.newNode(path, false, value, revision, prevKv.createRevision, undefined);
         return this.result(action, node, prevNode, revision, raftTerm);
+      },
+      failed: (snap) => {
+        const file = snap.levels[snap.levels.length - 1]?.file;
+        if (file) this.#wrapped.set(path, file.value.startsWith(ENVELOPE_MARK));
       },
     };
   }
@@ -420,6 +472,7 @@ export class V2Store {
   /** The result of a one-transaction file removal. */
   private removed(action: string, path: string, answer: TxnResponse): EtcdResult {
     const { revision, raftTerm } = answer.header;
+    this.#wrapped.set(path, false);
     const first = answer.responses[0];
     const prevKv = first && 'deleteRange' in first ? first.deleteRange.prevKvs[0] : undefined;
     // The compare saw the file, so etcd returns it; without it the node lacks only createdIndex.
@@ -449,6 +502,7 @@ export class V2Store {
       );
       if (answer.succeeded) return fast.result(answer);
       first = read.parse(answer);
+      fast.failed?.(first);
     }
     let lease: { id: bigint; expiresAt: number } | undefined;
     for (let attempt = 1; ; attempt++) {
