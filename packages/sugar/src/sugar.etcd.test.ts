@@ -9,6 +9,7 @@ import { type EtcdCluster, startEtcd } from '@etc/etcd-launcher';
 import { etcdV3 } from '@etc/transport-v3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { campaign } from './campaign.js';
+import type { KeepEvent } from './keep-event.js';
 import { keepNode } from './keep-node.js';
 import { lock } from './lock.js';
 import { observeLeader } from './observe-leader.js';
@@ -202,6 +203,79 @@ function sugarSuite(backend: Backend): void {
         expect((await (clients[0] as Client).get(dir)).nodes ?? []).toEqual([]);
       } finally {
         await Promise.all(clients.map((client) => client.close()));
+      }
+    }, 30_000);
+
+    it('a holder that stops refreshing (its client gone, as in a crash) keeps the lock until its key expires; then the next taker gets it', async () => {
+      const crashed = make(url);
+      const next = make(url);
+      const dir = `${prefix()}/lock`;
+      try {
+        const held = await lock(crashed, dir, { ttl: 2, value: 'crashed' });
+        const waiting = lock(next, dir, { ttl: 2, value: 'next' });
+        await queued(next, dir, 2);
+        await crashed.close();
+        // Nobody deletes the crashed holder's key: the waiter is woken by its expiry.
+        const taken = await waiting;
+        expect(taken.value).toBe('next');
+        expect(taken.createdIndex).toBeGreaterThan(held.createdIndex);
+        await expect(next.get(held.key)).rejects.toMatchObject({ errorCode: 100 });
+        await taken.release();
+      } finally {
+        await Promise.all([crashed.close(), next.close()]);
+      }
+    }, 30_000);
+
+    it('a leader whose key someone else deletes loses leadership at once (gone), and the next candidate leads', async () => {
+      const clients = [make(url), make(url), make(url)];
+      const [first, second, admin] = clients as [Client, Client, Client];
+      const dir = `${prefix()}/election`;
+      try {
+        const a = await campaign(first, dir, 'a', { ttl: 5 });
+        const b = campaign(second, dir, 'b', { ttl: 5 });
+        await queued(admin, dir, 2);
+        const lost = new Promise<unknown>((resolve) =>
+          a.signal.addEventListener('abort', () => resolve(a.signal.reason)),
+        );
+        await admin.delete(a.key);
+        expect(await lost).toMatchObject({ reason: 'gone', key: a.key });
+        const bLeads = await b;
+        expect(bLeads.held).toBe(true);
+        expect(bLeads.value).toBe('b');
+        await bLeads.resign();
+        await a.resign();
+      } finally {
+        await Promise.all(clients.map((client) => client.close()));
+      }
+    }, 30_000);
+
+    it('keepNode recreates a node someone deleted, and gives up one someone replaced', async () => {
+      const client = make(url);
+      const admin = make(url);
+      const key = `${prefix()}/node`;
+      try {
+        const kept = keepNode(client, key, 'mine', { ttl: 2, interval: 200 });
+        const events = kept[Symbol.asyncIterator]();
+        const next = async (type: KeepEvent['type']): Promise<KeepEvent> => {
+          for (;;) {
+            const { value, done } = await events.next();
+            if (done) throw new Error(`the keeper ended before a ${type} event`);
+            if (value.type === type) return value;
+          }
+        };
+        const first = await kept.ready;
+        await admin.delete(key);
+        await next('recreated');
+        const again = await admin.get(key);
+        expect(again.value).toBe('mine');
+        expect(again.createdIndex).toBeGreaterThan(first.createdIndex as number);
+        await admin.set(key, 'theirs');
+        expect(await next('lost')).toMatchObject({ reason: 'taken' });
+        await kept.stop();
+        // It leaves the node someone else wrote alone.
+        expect((await admin.get(key)).value).toBe('theirs');
+      } finally {
+        await Promise.all([client.close(), admin.close()]);
       }
     }, 30_000);
   });
