@@ -151,6 +151,11 @@ describe('TermWatch: calls left waiting across a raft leader change', () => {
     expect(signals[0]?.aborted).toBe(true);
     answer('slow but alive');
     await expect(pending).resolves.toBe('slow but alive');
+    // A check still out ends by its own limit; none follows.
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(signals.every((s) => s.aborted)).toBe(true);
+    const count = signals.length;
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(signals.length).toBe(count);
   });
 });

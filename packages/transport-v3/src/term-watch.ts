@@ -98,15 +98,22 @@ export class TermWatch<M extends { readonly url: string }> {
       return await work(own);
     } finally {
       signal.removeEventListener('abort', follow);
+      // The member's timer stays until its next tick finds nothing waiting: a call that ends
+      // costs no timer of its own.
       watched.pending.delete(entry);
-      if (watched.pending.size === 0) this.#unwatch(member, watched);
     }
   }
 
   /** Stops every check (the calls themselves end with the adapter's own close). */
   close(): void {
     this.#closed = true;
-    for (const [member, watched] of this.#members) this.#unwatch(member, watched);
+    for (const watched of this.#members.values()) {
+      clearTimeout(watched.timer);
+      watched.timer = undefined;
+      watched.check?.abort(new Error('closed'));
+      watched.check = undefined;
+    }
+    this.#members.clear();
   }
 
   #watch(member: M): Watched {
@@ -116,14 +123,6 @@ export class TermWatch<M extends { readonly url: string }> {
       this.#members.set(member, watched);
     }
     return watched;
-  }
-
-  #unwatch(member: M, watched: Watched): void {
-    clearTimeout(watched.timer);
-    watched.timer = undefined;
-    watched.check?.abort(new Error('no call waits any more'));
-    watched.check = undefined;
-    if (this.#members.get(member) === watched) this.#members.delete(member);
   }
 
   #schedule(member: M, watched: Watched): void {
