@@ -131,6 +131,24 @@ describe('V3Adapter on an etcd without the v2 API', () => {
     }
   });
 
+  it('attemptTimeout bounds a wait only until etcd has created its watch: longer waits go on', async () => {
+    const client = etcdV3(url(), { attemptTimeout: 1_000 });
+    const writer = etcdV3(url());
+    try {
+      const start = await writer.set('/attempt/base', 'x');
+      const future = client.wait('/attempt/future'); // on the shared watcher
+      const past = client.wait('/attempt/past', { index: start.modifiedIndex }); // a watcher of its own
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const a = await writer.set('/attempt/future', 'a');
+      const b = await writer.set('/attempt/past', 'b');
+      expect((await future).modifiedIndex).toBe(a.modifiedIndex);
+      expect((await past).modifiedIndex).toBe(b.modifiedIndex);
+    } finally {
+      await client.close();
+      await writer.close();
+    }
+  });
+
   it('a wait before the last compaction is 401 with v2 cause; watch() then yields a snapshot', async () => {
     const client = etcdV3(url());
     try {
