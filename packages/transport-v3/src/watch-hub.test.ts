@@ -119,8 +119,15 @@ describe("WatchHub: a wait's answer (which ends its attempt's time limit) comes 
     const reason = new Error('attempt over');
     signal.abort(reason);
     await expect(waiting).rejects.toBe(reason);
+    // Another wait joins before the creation; only it is told.
+    const later = vi.fn();
+    const next = hub.wait(request('/b'), new Abortable(), later).catch((error: unknown) => error);
+    await new Promise((resolve) => setImmediate(resolve)); // it has read the revision and joined
+    expect(later).not.toHaveBeenCalled();
     deliver(created(1));
     expect(answered).not.toHaveBeenCalled();
+    expect(later).toHaveBeenCalledTimes(1);
     hub.close();
+    expect(await next).toBeInstanceOf(ClientClosed);
   });
 });

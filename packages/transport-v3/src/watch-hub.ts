@@ -262,6 +262,10 @@ export class WatchHub {
         done = true;
         signal.removeEventListener('abort', onAbort);
         shared.waiters.delete(w);
+        if (!shared.created) {
+          const at = shared.onCreated.indexOf(created);
+          if (at >= 0) shared.onCreated.splice(at, 1);
+        }
         if (shared.waiters.size === 0 && this.shared === shared) {
           shared.linger = setTimeout(() => this.dropShared(shared, true), LINGER_MS);
           shared.linger.unref();
