@@ -1,21 +1,15 @@
-import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { CliError, usage } from '../cli-error.js';
 import type { Context, Runner } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { lsLines, responseLines } from '../output.js';
+import { stdinReader } from '../stdin-reader.js';
 import { integer } from './parse.js';
-
-/** Reads stdin to its end (etcdctl v2's `argOrStdin`: the value of `set`/`mk`/`update` when absent). */
-async function readAll(stdin: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 async function valueArg(ctx: Context, value: string | undefined): Promise<string> {
   if (value !== undefined) return value;
-  const read = await readAll(ctx.io.stdin);
+  // etcdctl v2's `argOrStdin`: the rest of stdin (after a password read from it, if one was).
+  const read = await stdinReader(ctx.io.stdin).rest();
   if (read === '') throw usage('value required');
   return read;
 }
