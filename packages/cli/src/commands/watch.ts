@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { CliError, usage } from '../cli-error.js';
 import type { Context, Runner } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
+import { Interrupted } from '../interrupted.js';
 import { responseLines } from '../output.js';
 import { integer } from './parse.js';
 
@@ -39,12 +40,19 @@ async function watchLoop(
   }
 }
 
-/** Runs `argv` with the change in its environment; resolves when it exits. */
+/**
+ * Runs `argv` with the change in its environment; resolves when it exits. It runs in a process
+ * group of its own, so that stopping etcctl (SIGINT, SIGTERM, SIGHUP) reaches it and whatever it
+ * started: the group gets the same signal, and etcctl waits for the command to end (a second signal
+ * kills the group with SIGKILL). A Ctrl+C on the terminal reaches the command through etcctl only,
+ * once.
+ */
 function runFor(ctx: Context, argv: readonly string[], event: EtcdResult): Promise<void> {
   const [file, ...args] = argv as [string, ...string[]];
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
       env: {
         ...ctx.io.env,
         ETCD_WATCH_ACTION: event.action,
@@ -53,12 +61,39 @@ function runFor(ctx: Context, argv: readonly string[], event: EtcdResult): Promi
         ETCD_WATCH_VALUE: event.value ?? '',
       },
     });
+    const signalGroup = (signal: NodeJS.Signals) => {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // The group is gone already.
+      }
+    };
+    const onStop = () => {
+      const reason: unknown = ctx.signal.reason;
+      signalGroup(reason instanceof Interrupted ? reason.signalName : 'SIGTERM');
+    };
+    const onForce = () => signalGroup('SIGKILL');
+    const settle = () => {
+      ctx.signal.removeEventListener('abort', onStop);
+      ctx.force.removeEventListener('abort', onForce);
+    };
+    child.on('spawn', () => {
+      if (ctx.force.aborted) onForce();
+      else if (ctx.signal.aborted) onStop();
+      ctx.signal.addEventListener('abort', onStop, { once: true });
+      ctx.force.addEventListener('abort', onForce, { once: true });
+    });
     child.stdout.pipe(ctx.io.stdout, { end: false });
     child.stderr.pipe(ctx.io.stderr, { end: false });
     child.on('error', (error: NodeJS.ErrnoException) => {
+      settle();
       reject(new CliError(ExitCode.badArgs, `exec: "${file}": ${error.code ?? error.message}`));
     });
-    child.on('close', () => resolve());
+    child.on('close', () => {
+      settle();
+      resolve();
+    });
   });
 }
 
@@ -109,6 +144,7 @@ export function addWatchCommands(program: Command, run: Runner): void {
               ctx.warn([`Ignored dir ${event.node.key} change`]);
               return true;
             }
+            if (ctx.signal.aborted) return false;
             await runFor(ctx, command, event);
             return true;
           });
