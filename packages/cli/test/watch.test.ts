@@ -92,12 +92,12 @@ describe('watch', () => {
     expect(deleted.stdout).toBe(`[delete] ${dir}/sub/k\nPrevNode.Value: v\n`);
   });
 
-  test('--forever prints every change until interrupted, then exits 0', async () => {
+  test('--forever prints every change until interrupted (Ctrl+C: status 130)', async () => {
     const key = `${root}/forever`;
     const from = await currentIndex();
     for (const value of ['a', 'b', 'c']) expect((await ours(['set', key, value])).code).toBe(0);
     const ran = await untilLines(['watch', '--forever', '--after-index', String(from), key], 3);
-    expect(ran).toEqual({ stdout: 'a\nb\nc\n', stderr: '', code: 0 });
+    expect(ran).toEqual({ stdout: 'a\nb\nc\n', stderr: '', code: 130 });
   });
 
   test('a history etcd has cleared: etcd error 401, status 4', async () => {
@@ -143,7 +143,7 @@ describe('exec-watch', () => {
       ],
       2,
     );
-    expect(ran.code).toBe(0);
+    expect(ran.code).toBe(130);
     expect(ran.stdout).toBe(`set|${dir}/a|x y|${from + 1}\ndelete|${dir}/a||${from + 3}\n`);
     expect(ran.stderr).toBe(`Ignored dir ${dir}/d change\n`);
   });
