@@ -35,7 +35,8 @@ interface Running {
 
 function start(file: string, args: readonly string[], env: Record<string, string> = {}): Running {
   const child = spawn(file, [...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin a pipe left open: a password prompt waits on it.
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH, ETCDCTL_ENDPOINTS: etcd.url, ...env },
   });
   let stdout = '';
@@ -161,6 +162,30 @@ describe('watch', () => {
     run.child.kill('SIGINT');
     expect(await run.ended).toEqual({ code: 130, signal: null });
     expect(run.stderr()).toBe('');
+  });
+});
+
+describe('not watching', () => {
+  test('waiting for a password on stdin: Ctrl+C exits at once with 130 (etcdctl v2: 255)', async () => {
+    const run = etcctl(['-u', 'root', 'get', '/sig/k']);
+    await run.printed(/^Password: $/);
+    run.child.kill('SIGINT');
+    expect(await run.ended).toEqual({ code: 130, signal: null });
+    expect(run.stderr()).toBe('');
+    if (etcdctlPath !== undefined) {
+      const theirs = start(etcdctlPath, ['-u', 'root', 'get', '/sig/k'], { ETCDCTL_API: '2' });
+      await theirs.printed(/^Password: $/);
+      theirs.child.kill('SIGINT');
+      expect((await theirs.ended).code).toBe(255);
+    }
+  });
+
+  test('SIGHUP: 129', async () => {
+    const before = await watchers();
+    const run = etcctl(['watch', '/sig/hup']);
+    await watcherCount(before + 1);
+    run.child.kill('SIGHUP');
+    expect(await run.ended).toEqual({ code: 129, signal: null });
   });
 });
 
