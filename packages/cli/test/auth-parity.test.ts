@@ -175,6 +175,9 @@ describe.skipIf(skip)(`user, role and auth: byte for byte as etcdctl v2${skipRea
       { args: ['-u', 'root', 'user', 'list'], stdin: '' },
       { args: ['--username', 'root', 'set', '/k', 'v'], stdin: 'rootpw\n' },
       { args: ['-u', 'root', 'get', '/k'], stdin: 'rootpw' },
+      // the password from the first line, the value from the rest of stdin
+      { args: ['-u', 'root', 'set', '/k2'], stdin: 'rootpw\nfrom stdin\n' },
+      { args: ['-u', 'root', 'get', '/k2'], stdin: 'rootpw\n' },
       // two prompts: root's password, then the new user's, one line each
       { args: ['-u', 'root', 'user', 'add', 'app2'], stdin: 'rootpw\napp2pw\n' },
       { args: ['-u', 'root', 'user', 'passwd', 'app2'], stdin: 'rootpw\nnewpw2\n' },

@@ -63,8 +63,9 @@ export function addKeyCommands(program: Command, run: Runner): void {
       ) =>
         run(async (ctx) => {
           const k = keyArg(key);
-          const v = await valueArg(ctx, value);
+          // The client first: a `--username` password is the first line of stdin, the value the rest.
           const client = await ctx.client();
+          const v = await valueArg(ctx, value);
           const result = await client.set(k, v, {
             ...ttlOption(options.ttl),
             ...(options.swapWithValue ? { prevValue: options.swapWithValue } : {}),
@@ -85,8 +86,9 @@ export function addKeyCommands(program: Command, run: Runner): void {
       (key: string | undefined, value: string | undefined, options: { inOrder?: boolean; ttl?: number }) =>
         run(async (ctx) => {
           const k = keyArg(key);
-          const v = await valueArg(ctx, value);
+          // The client first: a `--username` password is the first line of stdin, the value the rest.
           const client = await ctx.client();
+          const v = await valueArg(ctx, value);
           const result = options.inOrder
             ? await client.append(k, v, ttlOption(options.ttl))
             : await client.create(k, v, ttlOption(options.ttl));
@@ -127,8 +129,9 @@ export function addKeyCommands(program: Command, run: Runner): void {
     .action((key: string | undefined, value: string | undefined, options: { ttl?: number }) =>
       run(async (ctx) => {
         const k = keyArg(key);
-        const v = await valueArg(ctx, value);
+        // The client first: a `--username` password is the first line of stdin, the value the rest.
         const client = await ctx.client();
+        const v = await valueArg(ctx, value);
         const result = await client.update(k, v, ttlOption(options.ttl));
         ctx.print(responseLines(result, ctx.globals.format));
       }),

@@ -52,7 +52,8 @@ function runFor(ctx: Context, argv: readonly string[], event: EtcdResult): Promi
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+      // A process group of its own (POSIX; on Windows `detached` would open a console instead).
+      detached: process.platform !== 'win32',
       env: {
         ...ctx.io.env,
         ETCD_WATCH_ACTION: event.action,
@@ -64,7 +65,8 @@ function runFor(ctx: Context, argv: readonly string[], event: EtcdResult): Promi
     const signalGroup = (signal: NodeJS.Signals) => {
       if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
       try {
-        process.kill(-child.pid, signal);
+        if (process.platform === 'win32') child.kill(signal);
+        else process.kill(-child.pid, signal);
       } catch {
         // The group is gone already.
       }
