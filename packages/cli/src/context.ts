@@ -8,6 +8,8 @@ import type { ReportStyle } from './report.js';
 /** What a command's action works with: the streams, the global flags, a lazily made client. */
 export class Context {
   readonly io: Io;
+  /** The arguments etcctl was run with (after the program name), as given. */
+  readonly argv: readonly string[];
   /**
    * Aborted when the process is told to stop (SIGINT, SIGTERM, SIGHUP; the reason an
    * `Interrupted`): `watch`, `exec-watch` and `cluster-health --forever` then stop.
@@ -28,9 +30,11 @@ export class Context {
     program: Command,
     io: Io,
     stops: { signal: AbortSignal; force: AbortSignal; onWatch?: (() => void) | undefined },
+    argv: readonly string[] = [],
   ) {
     this.#program = program;
     this.io = io;
+    this.argv = argv;
     this.signal = stops.signal;
     this.force = stops.force;
     this.#onWatch = stops.onWatch;

@@ -99,11 +99,16 @@ export async function run(argv: readonly string[], io: Io, options: RunOptions =
   const signal = options.signal ?? new AbortController().signal;
   const usageError: UsageErrorText = { text: '' };
   const root = program(io, usageError);
-  const ctx = new Context(root, io, {
-    signal,
-    force: options.force ?? new AbortController().signal,
-    onWatch: options.onWatch,
-  });
+  const ctx = new Context(
+    root,
+    io,
+    {
+      signal,
+      force: options.force ?? new AbortController().signal,
+      onWatch: options.onWatch,
+    },
+    argv,
+  );
   let failure: unknown;
   // commander awaits the promise an action returns; errors are kept for the report below.
   const action: Runner = (work) =>

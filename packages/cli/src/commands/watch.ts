@@ -99,6 +99,26 @@ function runFor(ctx: Context, argv: readonly string[], event: EtcdResult): Promi
   });
 }
 
+/**
+ * Whether `exec-watch` was written the way Debian's etcdctl 3.4 needs it, the key last
+ * (`exec-watch [options] -- COMMAND... KEY`): nothing but options between `exec-watch` and `--`.
+ * etcdctl v2 took the key last whenever no argument came before `--`; etcctl does the same, so
+ * both `KEY -- COMMAND...` (etcdctl's help) and `-- COMMAND... KEY` run as etcdctl v2 meant.
+ */
+function keyComesLast(argv: readonly string[], self: Command): boolean {
+  const start = argv.indexOf(self.name());
+  const end = argv.indexOf('--', start + 1);
+  if (start === -1 || end === -1) return false;
+  const options = [...self.options, ...(self.parent?.options ?? [])];
+  for (let i = start + 1; i < end; i++) {
+    const token = argv[i] as string;
+    if (!token.startsWith('-')) return false;
+    const option = options.find((o) => o.long === token || o.short === token);
+    if (option !== undefined && (option.required || option.optional)) i++; // its value
+  }
+  return true;
+}
+
 /** `watch` and `exec-watch`. */
 export function addWatchCommands(program: Command, run: Runner): void {
   program
@@ -125,7 +145,7 @@ export function addWatchCommands(program: Command, run: Runner): void {
   program
     .command('exec-watch')
     .description('watch a key for changes and exec an executable')
-    .usage('[options] <key> -- <command> [args...]')
+    .usage('[options] <key> -- <command> [args...]  (or: [options] -- <command> [args...] <key>)')
     .argument('[key]')
     .argument('[command...]', 'the command and its arguments, after `--`')
     .option('--after-index <index>', 'watch after the given index', integer('--after-index'))
@@ -137,8 +157,17 @@ export function addWatchCommands(program: Command, run: Runner): void {
         "Example: etcctl exec-watch --recursive /config -- sh -c 'echo $ETCD_WATCH_KEY changed'",
     )
     .action(
-      (key: string | undefined, command: string[], options: { afterIndex?: number; recursive?: boolean }) =>
+      (
+        first: string | undefined,
+        rest: string[],
+        options: { afterIndex?: number; recursive?: boolean },
+        self: Command,
+      ) =>
         run(async (ctx) => {
+          const operands = first === undefined ? [] : [first, ...rest];
+          const keyLast = keyComesLast(ctx.argv, self);
+          const key = keyLast ? operands.at(-1) : operands[0];
+          const command = keyLast ? operands.slice(0, -1) : operands.slice(1);
           if (key === undefined || command.length === 0) throw usage('key and command to exec required');
           const recursive = options.recursive === true;
           await watchLoop(ctx, key, { recursive, afterIndex: options.afterIndex }, async (event) => {
