@@ -35,6 +35,8 @@ export interface RunOptions {
 /** What commander would have printed for a usage error (run() prints it, or etcdctl v2's line). */
 interface UsageErrorText {
   text: string;
+  /** The help commander shows when a command is missing (`etcctl`, `etcctl user`). */
+  help: string;
 }
 
 function program(io: Io, usageError: UsageErrorText): Command {
@@ -81,7 +83,11 @@ function program(io: Io, usageError: UsageErrorText): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      // Only help shown for a missing command goes here (errors go to outputError): run() prints
+      // it on stdout, with status 0, as etcdctl v2 did.
+      writeErr: (text) => {
+        usageError.help += text;
+      },
       outputError: (text) => {
         usageError.text += text;
       },
@@ -97,7 +103,7 @@ function program(io: Io, usageError: UsageErrorText): Command {
  */
 export async function run(argv: readonly string[], io: Io, options: RunOptions = {}): Promise<number> {
   const signal = options.signal ?? new AbortController().signal;
-  const usageError: UsageErrorText = { text: '' };
+  const usageError: UsageErrorText = { text: '', help: '' };
   const root = program(io, usageError);
   const ctx = new Context(
     root,
@@ -132,7 +138,10 @@ export async function run(argv: readonly string[], io: Io, options: RunOptions =
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
         return ExitCode.success;
-      if (error.code === 'commander.help') return ExitCode.success;
+      if (error.code === 'commander.help') {
+        io.stdout.write(usageError.help);
+        return ExitCode.success;
+      }
       io.stderr.write(goFlagError(error, usageError.text, argv));
       if (error.code === 'commander.unknownCommand') return ExitCode.unknownCommand;
       return error.exitCode === 0 ? ExitCode.success : ExitCode.badArgs;

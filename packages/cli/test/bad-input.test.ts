@@ -142,6 +142,20 @@ describe(`unknown commands: status 3, as etcdctl v2${skipReason}`, () => {
     await both(args, { stdout: '', stderr: `error: unknown command '${name}'\n`, code: 3 }, ['code']);
   });
 
+  test.each([[[]], [['user']], [['role']], [['member']], [['auth']]])(
+    'no command: the help on stdout, status 0, as etcdctl v2: %j',
+    async (args) => {
+      const got = await ours(args);
+      expect({ code: got.code, stderr: got.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(got.stdout).toMatch(new RegExp(`^Usage: etcctl ${args.join(' ')}`.trimEnd()));
+      if (etcdctlPath !== undefined) {
+        const want = await theirs(args);
+        expect({ code: want.code, stderr: want.stderr }).toEqual({ code: 0, stderr: '' });
+        expect(want.stdout).toMatch(/^NAME:/);
+      }
+    },
+  );
+
   test('a near miss gets a suggestion', async () => {
     expect(await ours(['gett', '/k'])).toEqual({
       stdout: '',
