@@ -1,6 +1,8 @@
 /**
  * etcctl's exit statuses, etcdctl v2's (`etcdctl/ctlv2/command/error.go`): a script can tell bad
- * usage from an unreachable cluster from an error etcd answered.
+ * usage from an unreachable cluster from an error etcd answered. A signal that ends etcctl makes
+ * the status 128 + its number instead (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP: see
+ * `interrupted.ts`).
  */
 export const ExitCode = {
   /** The command did what it was asked. */

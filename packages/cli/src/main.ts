@@ -1,19 +1,35 @@
 #!/usr/bin/env node
-// etcctl: the command. Runs with the process's streams. Ctrl+C (SIGINT) ends a watch with status 0,
-// as etcdctl v2's did; any other command it ends at once with 130, as a shell expects.
+// etcctl: the command. Runs with the process's streams. A signal that ends it (SIGINT: Ctrl+C,
+// SIGTERM, SIGHUP) makes the status 128 + the signal's number, as a shell reports a process it
+// killed: 130, 143, 129. A command that is not watching exits at once; a watch (`watch`,
+// `exec-watch`, `cluster-health --forever`) is stopped first: its request cancelled, and the
+// command `exec-watch` is running given the same signal and waited for. A second signal while that
+// command has not ended kills it (SIGKILL).
+import { endingSignals, Interrupted, statusFor } from './interrupted.js';
 import { run } from './run.js';
 
 const interrupt = new AbortController();
+const force = new AbortController();
 let watching = false;
-process.on('SIGINT', () => {
-  if (watching && !interrupt.signal.aborted) interrupt.abort(new Error('interrupted'));
-  else process.exit(130);
-});
-process.exitCode = await run(process.argv.slice(2), process, {
+let interrupted: number | undefined;
+for (const name of endingSignals) {
+  process.on(name, () => {
+    if (!watching) process.exit(interrupted ?? statusFor(name));
+    if (interrupted === undefined) {
+      interrupted = statusFor(name);
+      interrupt.abort(new Interrupted(name));
+    } else {
+      force.abort(new Interrupted(name));
+    }
+  });
+}
+const status = await run(process.argv.slice(2), process, {
   signal: interrupt.signal,
+  force: force.signal,
   onWatch: () => {
     watching = true;
   },
 });
+process.exitCode = interrupted ?? status;
 // A pending stdin read (a password prompt that was not answered) must not keep the process alive.
 process.stdin.unref?.();

@@ -4,7 +4,7 @@
  * The migration command of `@etc/cli` (`etcctl migrate`) is built on it.
  */
 import { leaseIdFor } from './layout.js';
-import type { KeyValue, RequestOp } from './proto/messages.js';
+import type { KeyValue, RangeResponse, RequestOp } from './proto/messages.js';
 import { nodePut } from './v2/store.js';
 import { kvAccess, type V3Adapter } from './v3-adapter.js';
 
@@ -148,23 +148,22 @@ export async function importV2Tree(
   const layout = target.layout;
   const flat = flatten(Array.isArray(nodes) ? (nodes as readonly ImportNode[]) : [nodes as ImportNode]);
 
-  // What the target tree holds now: its keys and their leases (values are not needed).
-  const existing = (await access(
-    {
-      run: async (kv) => {
-        const out: KeyValue[] = [];
-        let from = layout.treeStart;
-        for (;;) {
-          const page = await kv.range({ key: from, rangeEnd: layout.treeEnd, keysOnly: true, limit: 10_000 });
-          out.push(...page.kvs);
-          const last = page.kvs[page.kvs.length - 1];
-          if (!page.more || last === undefined) return out;
-          from = `${last.key}\0`;
-        }
+  // What the target tree holds now: its keys and their leases (values are not needed), a page per
+  // call, so that the adapter's timeout and attempt timeout bound a page, not the whole listing.
+  const existing: KeyValue[] = [];
+  for (let from = layout.treeStart; ; ) {
+    const start = from;
+    const page = (await access(
+      {
+        run: (kv) => kv.range({ key: start, rangeEnd: layout.treeEnd, keysOnly: true, limit: 10_000 }),
       },
-    },
-    'read',
-  )) as KeyValue[];
+      'read',
+    )) as RangeResponse;
+    existing.push(...page.kvs);
+    const last = page.kvs[page.kvs.length - 1];
+    if (!page.more || last === undefined) break;
+    from = `${last.key}\0`;
+  }
 
   const planned: Planned[] = [];
   const keep = new Set<string>();
