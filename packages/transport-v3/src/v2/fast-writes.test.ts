@@ -6,6 +6,7 @@ import { type EtcdCluster, startEtcd } from '@etc/etcd-launcher';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { etcdV3 } from '../etcd-v3.js';
 import { GrpcConnection } from '../grpc/connection.js';
+import { V3Adapter } from '../v3-adapter.js';
 
 const binary = inject('etcdBin') || undefined;
 let cluster: EtcdCluster;
@@ -170,5 +171,19 @@ describe('one transaction per common write', () => {
     const under = await counted(() => client.set('/fw/deep/file/x', 'v'));
     expect(under.calls).toEqual(['Txn']);
     expect(under.outcome).toMatchObject({ errorCode: 104, cause: '/fw/deep/file' });
+  });
+
+  it('prevExist false is a create whatever prevValue or prevIndex say, as in etcd v2', async () => {
+    const adapter = new V3Adapter({ endpoints: cluster.url });
+    try {
+      const created = await adapter.set({ key: '/fw/pe/a', value: 'v', prevExist: false, prevValue: 'x' });
+      expect(created).toMatchObject({ action: 'create', node: { key: '/fw/pe/a', value: 'v' } });
+      const again = await adapter
+        .set({ key: '/fw/pe/a', value: 'w', prevExist: false, prevIndex: created.node.modifiedIndex })
+        .catch((error: unknown) => error);
+      expect(again).toMatchObject({ errorCode: 105, cause: '/fw/pe/a' });
+    } finally {
+      await adapter.close();
+    }
   });
 });

@@ -249,6 +249,15 @@ export class V2Store {
     const refresh = request.refresh === true;
     // The one-transaction forms apply to a file without TTL or refresh below plain directories.
     const plain = !dir && !refresh && ttl === undefined && path !== '/';
+    // As etcd's v2 apply: prevExist false is a create whatever else is given.
+    if (prevExist === false) {
+      return this.write(
+        path,
+        {},
+        (s) => this.planCreate(s, path, dir, value, ttl, 'create'),
+        ttl === undefined && path !== '/' ? this.fastCreate(path, dir, value) : undefined,
+      );
+    }
     if (prevExist === true || (prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
       const swap = plain && !this.#wrapped.has(path);
       if (prevExist === true && prevIndex === undefined && prevValue === undefined) {
@@ -264,14 +273,6 @@ export class V2Store {
         {},
         (s) => this.planCompareAndSwap(s, path, prevValue, prevIndex, value, ttl, refresh),
         swap ? this.fastSwap(path, value, 'compareAndSwap', prevValue, prevIndex) : undefined,
-      );
-    }
-    if (prevExist === false) {
-      return this.write(
-        path,
-        {},
-        (s) => this.planCreate(s, path, dir, value, ttl, 'create'),
-        ttl === undefined && path !== '/' ? this.fastCreate(path, dir, value) : undefined,
       );
     }
     return this.write(
