@@ -173,7 +173,7 @@ describe('one transaction per common write', () => {
     expect(under.outcome).toMatchObject({ errorCode: 104, cause: '/fw/deep/file' });
   });
 
-  it('prevExist false is a create whatever prevValue or prevIndex say, as in etcd v2', async () => {
+  it('prevExist false is a create whatever prevValue or prevIndex say, and prevIndex 0 with prevExist an update, as in etcd v2', async () => {
     const adapter = new V3Adapter({ endpoints: cluster.url });
     try {
       const created = await adapter.set({ key: '/fw/pe/a', value: 'v', prevExist: false, prevValue: 'x' });
@@ -182,6 +182,8 @@ describe('one transaction per common write', () => {
         .set({ key: '/fw/pe/a', value: 'w', prevExist: false, prevIndex: created.node.modifiedIndex })
         .catch((error: unknown) => error);
       expect(again).toMatchObject({ errorCode: 105, cause: '/fw/pe/a' });
+      const update = await adapter.set({ key: '/fw/pe/a', value: 'u', prevExist: true, prevIndex: 0 });
+      expect(update).toMatchObject({ action: 'update', node: { value: 'u' }, prevNode: { value: 'v' } });
     } finally {
       await adapter.close();
     }

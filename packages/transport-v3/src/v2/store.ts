@@ -260,7 +260,8 @@ export class V2Store {
     }
     if (prevExist === true || (prevIndex !== undefined && prevIndex > 0) || prevValue !== undefined) {
       const swap = plain && !this.#wrapped.has(path);
-      if (prevExist === true && prevIndex === undefined && prevValue === undefined) {
+      // As etcd's v2 apply: a prevIndex of 0 compares nothing, so with prevExist it is an update.
+      if (prevExist === true && (prevIndex ?? 0) === 0 && prevValue === undefined) {
         return this.write(
           path,
           {},
