@@ -355,7 +355,8 @@ export class V3Adapter implements Adapter, AdminAdapter {
         memberRemove: (id) => send((ctx) => member.memberRemove(id, ctx), write),
         status: () => send((ctx) => member.status(ctx)),
         healthProbe: async () => {
-          await tokens.with(member, signal, (token) => member.healthProbe({ token, signal }));
+          const probe = await tokens.with(member, signal, (token) => member.healthProbe({ token, signal }));
+          if (probe.header !== undefined) answered(probe.header);
         },
         versionsAt: (urls) => this.#versionsAt(urls, signal),
       };

@@ -12,6 +12,7 @@ import {
 import { type EtcdCluster, freePort, startEtcd } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { etcdV3 } from './etcd-v3.js';
+import { V3Adapter } from './v3-adapter.js';
 import { adminRoute, clusterVersionOf, serveAdmin } from './v3-admin.js';
 
 describe('the admin routes (no server)', () => {
@@ -86,6 +87,21 @@ async function failure(promise: Promise<unknown>): Promise<{ class: string; mess
   expect(error).toBeInstanceOf(Error);
   return { class: (error as Error).constructor.name, message: (error as Error).message };
 }
+
+describe('adminAt on an https-only adapter', () => {
+  it('refuses an http endpoint with ConnectionError before sending', async () => {
+    const adapter = new V3Adapter({ endpoints: ['https://127.0.0.1:1'] });
+    try {
+      const error = await adapter
+        .adminAt('http://127.0.0.1:2', { method: 'GET', path: '/health' })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as Error).message).toMatch(/speaks only https/);
+    } finally {
+      await adapter.close();
+    }
+  });
+});
 
 describe('client.cluster on etcdV3, compared with the HTTP adapter on the same etcd (with v2)', () => {
   const url = inject('etcdUrl');
@@ -219,6 +235,22 @@ describe('client.cluster on etcdV3 on a 3-member cluster without v2', () => {
     const bad = await client.cluster.addMember('http://127.0.0.1').catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(AdminError);
     expect((bad as AdminError).statusCode).toBe(400);
+  });
+
+  it('adminAt: a member the adapter does not list is asked on a connection of its own', async () => {
+    const [first, second] = cluster.members;
+    const adapter = new V3Adapter({ endpoints: [first?.clientUrl as string] });
+    try {
+      const answer = await adapter.adminAt(`${second?.clientUrl}/`, { method: 'GET', path: '/health' });
+      expect(answer).toMatchObject({ status: 200, endpoint: second?.clientUrl });
+      expect(JSON.parse(answer.body)).toEqual({ health: 'true' });
+      expect(adapter.endpoints).toEqual([first?.clientUrl]);
+      await expect(adapter.adminAt('not a url', { method: 'GET', path: '/health' })).rejects.toBeInstanceOf(
+        TypeError,
+      );
+    } finally {
+      await adapter.close();
+    }
   });
 
   it('health: all healthy, then with one member SIGKILLed one unhealthy entry, never a throw', async () => {
