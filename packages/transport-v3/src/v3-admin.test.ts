@@ -268,8 +268,18 @@ describe('client.cluster on etcdV3 on a 3-member cluster without v2', () => {
         expect(entry).toEqual({ url: entry.url, healthy: true });
       }
     }
-    // The others still answer for the cluster; the dead member is still listed.
-    expect((await client.cluster.members()).length).toBe(3);
-    expect((await client.cluster.leader()).name).toBe(leader.name);
+    // A client whose first endpoint is the dead member moves on to the others (reads fail over);
+    // the dead member is still listed, and version() leaves it out.
+    const others = cluster.clientUrls.filter((url) => url !== follower?.clientUrl);
+    const moving = etcdV3([follower?.clientUrl as string, ...others]);
+    try {
+      expect((await moving.cluster.members()).length).toBe(3);
+      expect((await moving.cluster.leader()).name).toBe(leader.name);
+      const version = await moving.cluster.version();
+      expect(version.cluster).toBe(version.server.replace(/^(\d+\.\d+)\..*$/, '$1.0'));
+      expect(others).toContain(moving.url);
+    } finally {
+      await moving.close();
+    }
   });
 });
