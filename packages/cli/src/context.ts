@@ -17,18 +17,22 @@ export class Context {
   #client: Client | undefined;
   #others: Client[] = [];
 
-  readonly #onWatch: (() => void) | undefined;
+  readonly #onWatch: ((options?: WatchingOptions) => void) | undefined;
 
-  constructor(program: Command, io: Io, signal: AbortSignal, onWatch?: () => void) {
+  constructor(program: Command, io: Io, signal: AbortSignal, onWatch?: (options?: WatchingOptions) => void) {
     this.#program = program;
     this.io = io;
     this.signal = signal;
     this.#onWatch = onWatch;
   }
 
-  /** Says that the command now runs until `signal` ends it (`watch`, `exec-watch`, `--forever`). */
-  watching(): void {
-    this.#onWatch?.();
+  /**
+   * Says that the command now runs until `signal` ends it (`watch`, `exec-watch`, `--forever`), or
+   * that it ends on its own terms when `signal` aborts (`migrate`); with `sigterm`, SIGTERM aborts
+   * `signal` too (else it ends the process).
+   */
+  watching(options?: WatchingOptions): void {
+    this.#onWatch?.(options);
   }
 
   /** The global flags, checked (a `CliError` for a bad one). */
@@ -77,6 +81,12 @@ export class Context {
     const others = this.#others.splice(0);
     await Promise.all([client?.close(), ...others.map((other) => other.close())]);
   }
+}
+
+/** What `Context.watching()` asks of the process. */
+export interface WatchingOptions {
+  /** SIGTERM aborts the signal (its reason's `signal` is `'SIGTERM'`) instead of ending the process. */
+  sigterm?: boolean | undefined;
 }
 
 /** Runs a command's action with the context of the run; failures are kept for the report. */

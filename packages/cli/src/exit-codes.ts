@@ -17,6 +17,10 @@ export const ExitCode = {
   clusterNotHealthy: 5,
   /** `migrate`: the tree read back from the v3 keyspace differs from the v2 snapshot. */
   verifyFailed: 6,
+  /** Ended by Ctrl+C (SIGINT), 128 + 2 as a shell shows it (`watch` and `exec-watch` end with 0 instead). */
+  interrupted: 130,
+  /** `migrate` ended by SIGTERM after the transaction in flight, 128 + 15 as a shell shows it. */
+  terminated: 143,
 } as const;
 
 /** One of etcctl's exit statuses. */

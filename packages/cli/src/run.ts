@@ -5,7 +5,7 @@ import { addKeyCommands } from './commands/keys.js';
 import { addMemberCommands } from './commands/member.js';
 import { addMigrateCommand } from './commands/migrate.js';
 import { addWatchCommands } from './commands/watch.js';
-import { Context, type Runner } from './context.js';
+import { Context, type Runner, type WatchingOptions } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
 import { report } from './report.js';
@@ -22,8 +22,11 @@ function version(): string {
 export interface RunOptions {
   /** Aborting it ends `watch`, `exec-watch` and `cluster-health --forever` with status 0 (main.ts: SIGINT). */
   signal?: AbortSignal | undefined;
-  /** Called when a command starts that `signal` ends (a watch): until then an interrupt may simply exit. */
-  onWatch?: (() => void) | undefined;
+  /**
+   * Called when a command starts that `signal` ends (a watch, `migrate`): until then an interrupt
+   * may simply exit. With `sigterm`, SIGTERM should abort `signal` too (reason `{ signal: 'SIGTERM' }`).
+   */
+  onWatch?: ((options?: WatchingOptions) => void) | undefined;
 }
 
 function program(io: Io): Command {

@@ -1,3 +1,4 @@
+export { type ApplyOptions, applyV2Change, type V2Change } from './apply-v2-change.js';
 export { type EtcdV3Options, etcdV3 } from './etcd-v3.js';
 export type { GrpcTlsOptions } from './grpc/connection.js';
 export { type ImportNode, type ImportOptions, type ImportSummary, importV2Tree } from './import.js';

@@ -1,11 +1,14 @@
-import { Client, type EtcdResult, etcd, type Node } from '@etc/client';
-import type { ImportNode } from '@etc/transport-v3';
+import { Client, type EtcdOptions, type EtcdResult, etcd, type Node } from '@etc/client';
+import type { ImportNode, V3Adapter } from '@etc/transport-v3';
 import type { Command } from 'commander';
 import { CliError, usage } from '../cli-error.js';
-import { clientOptions, loadTransportV3 } from '../client-factory.js';
+import { clientOptions, loadTransportV3, readPem } from '../client-factory.js';
 import type { Context, Runner } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
+import { askPassword } from '../password.js';
 import { type Progress, progressFor } from '../progress.js';
+import { ChangeFeed } from './change-feed.js';
+import { follow } from './migrate-follow.js';
 
 /** How many times the snapshot is read again when a hidden key was read at another index. */
 const SNAPSHOT_ATTEMPTS = 5;
@@ -15,6 +18,11 @@ interface MigrateOptions {
   toPrefix?: string;
   dryRun?: boolean;
   hidden?: string;
+  follow?: boolean;
+  toCacert?: string;
+  toCert?: string;
+  toKey?: string;
+  toUsername?: string;
 }
 
 /** One node of a tree, flattened for the comparison. */
@@ -117,7 +125,62 @@ export function addMigrateCommand(program: Command, run: Runner): void {
     .option('--to-prefix <prefix>', 'where the v2 tree goes in the v3 keyspace (default: /etc-v2)')
     .option('--dry-run', 'read the v2 tree and count what would be written; write nothing')
     .option('--hidden <keys>', 'hidden (_) keys to copy too, comma-separated (v2 listings never show them)')
+    .option(
+      '--follow',
+      'after the copy, go on applying v2 changes to the target until Ctrl+C (SIGINT, status 130) or SIGTERM (143)',
+    )
+    .option(
+      '--to-cacert <file>',
+      'the target: verify its certificate with this CA bundle (default: --cacert)',
+    )
+    .option('--to-cert <file>', 'the target: client certificate (with --to-key; default: --cert)')
+    .option('--to-key <file>', 'the target: client key (with --to-cert; default: --key)')
+    .option(
+      '--to-username <user[:password]>',
+      'the target: v3 credentials, the password asked for when missing (default: --username)',
+    )
     .action((options: MigrateOptions) => run((ctx) => migrate(ctx, options)));
+}
+
+/**
+ * The options of the client of the target: the global ones, with `--to-cacert`/`--to-cert`/
+ * `--to-key` (any of them: the target's TLS is those alone) and `--to-username` in place of the
+ * source's.
+ */
+async function targetOptions(
+  ctx: Context,
+  options: MigrateOptions,
+  source: EtcdOptions,
+): Promise<EtcdOptions> {
+  const out: EtcdOptions = { ...source };
+  if (options.toCacert !== undefined || options.toCert !== undefined || options.toKey !== undefined) {
+    if ((options.toCert === undefined) !== (options.toKey === undefined)) {
+      throw usage('--to-cert and --to-key go together');
+    }
+    out.tls = {
+      ...(options.toCacert === undefined ? {} : { ca: await readPem('to-cacert', options.toCacert) }),
+      ...(options.toCert === undefined ? {} : { cert: await readPem('to-cert', options.toCert) }),
+      ...(options.toKey === undefined ? {} : { key: await readPem('to-key', options.toKey) }),
+    };
+  }
+  if (options.toUsername !== undefined) {
+    const colon = options.toUsername.indexOf(':');
+    const username = colon === -1 ? options.toUsername : options.toUsername.slice(0, colon);
+    if (username === '') throw usage('--to-username needs a user name');
+    const password =
+      colon === -1
+        ? await askPassword(ctx.io, `Password for ${username} at --to: `)
+        : options.toUsername.slice(colon + 1);
+    out.auth = { username, password };
+  }
+  return out;
+}
+
+/** The exit status of a run ended by a signal: 130 for SIGINT, 143 for SIGTERM (as a shell shows them). */
+function interruptedStatus(signal: AbortSignal): ExitCode {
+  return (signal.reason as { signal?: unknown } | undefined)?.signal === 'SIGTERM'
+    ? ExitCode.terminated
+    : ExitCode.interrupted;
 }
 
 async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
@@ -130,19 +193,36 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       throw usage(`--hidden takes hidden keys such as /_config or /app/_lock, not ${path}`);
     }
   }
+  if (options.follow && hidden.length > 0) {
+    throw usage('--follow cannot follow --hidden keys: etcd v2 tells a watcher of / nothing of them');
+  }
+  if (options.follow && options.dryRun) throw usage('--follow writes: leave out --dry-run');
+  const stdinTty = (ctx.io.stdin as { isTTY?: boolean }).isTTY === true;
+  if (
+    !stdinTty &&
+    globals.username !== undefined &&
+    !globals.username.includes(':') &&
+    options.toUsername !== undefined &&
+    !options.toUsername.includes(':')
+  ) {
+    throw usage(
+      'without a terminal only one password can be read from stdin: give --to-username user:password',
+    );
+  }
   // As --endpoints: a URL without a scheme is http://.
   const to =
     options.to === undefined
       ? globals.endpoints
       : splitList(options.to).map((url) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`));
   if (to.length === 0) throw usage('--to needs at least one URL');
-  const { V3Adapter, importV2Tree } = await loadTransportV3();
+  const { V3Adapter, importV2Tree, applyV2Change } = await loadTransportV3();
   const clientOpts = await clientOptions(globals, ctx.io);
+  const toOpts = await targetOptions(ctx, options, clientOpts);
   const source = etcd(globals.endpoints, clientOpts);
-  let adapter: InstanceType<typeof V3Adapter>;
+  let adapter: V3Adapter;
   try {
     adapter = new V3Adapter({
-      ...clientOpts,
+      ...toOpts,
       endpoints: to,
       ...(options.toPrefix === undefined ? {} : { prefix: options.toPrefix }),
     });
@@ -152,9 +232,14 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     throw error;
   }
   const target = new Client(adapter);
+  // Ctrl+C or SIGTERM end the run after the transaction in flight (a second Ctrl+C at once).
+  ctx.watching({ sigterm: true });
   let progress: Progress | undefined;
+  let feed: ChangeFeed | undefined;
   try {
     const snap = await snapshot(source, hidden);
+    // Started at once: the changes made while the copy is written are kept for --follow.
+    if (options.follow) feed = new ChangeFeed(source, snap.index + 1);
     const flat = flatten(snap.nodes);
     let files = 0;
     let ttls = 0;
@@ -175,10 +260,24 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     }
     progress = progressFor(ctx.io, flat.size);
     const started = Date.now();
-    const done = await importV2Tree(adapter, snap.nodes as ImportNode[], {
-      signal: ctx.signal,
-      onProgress: (written, total) => progress?.update(written, total),
-    });
+    let written = 0;
+    let done: Awaited<ReturnType<typeof importV2Tree>>;
+    try {
+      done = await importV2Tree(adapter, snap.nodes as ImportNode[], {
+        signal: ctx.signal,
+        onProgress: (count, total) => {
+          written = count;
+          progress?.update(count, total);
+        },
+      });
+    } catch (error) {
+      if (!ctx.signal.aborted) throw error;
+      progress.stop();
+      ctx.warn([
+        `migrate: interrupted after ${written} of ${flat.size} keys: the copy is incomplete; run migrate again to complete it`,
+      ]);
+      throw new CliError(interruptedStatus(ctx.signal));
+    }
     progress.stop();
     progress = undefined;
     const seconds = (Date.now() - started) / 1000;
@@ -204,8 +303,46 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       );
     }
     ctx.print([`verified: ${plural(flat.size, 'node')} read back through etcdV3 equal the snapshot`]);
+    if (feed === undefined) {
+      if (ctx.signal.aborted) throw new CliError(interruptedStatus(ctx.signal));
+      return;
+    }
+    ctx.print([
+      `following: applying the v2 changes after etcd index ${snap.index} to ${where}; stop with Ctrl+C or SIGTERM`,
+    ]);
+    let shown = Date.now();
+    const followed = await follow({
+      source,
+      target: adapter,
+      feed,
+      from: snap.index,
+      signal: ctx.signal,
+      timeout: globals.totalTimeout,
+      apply: (change) => applyV2Change(adapter, change),
+      resnapshot: async (after) => {
+        const again = await snapshot(source, hidden);
+        const copied = await importV2Tree(adapter, again.nodes as ImportNode[]);
+        ctx.warn([
+          `follow: etcd's v2 history no longer reaches back to etcd index ${after + 1} (401): read the tree again at etcd index ${again.index} and copied it (${plural(copied.files, 'file')}, ${plural(copied.dirs, 'directory', 'directories')}; deleted ${plural(copied.deleted, 'key')} the v2 tree no longer has)`,
+        ]);
+        return again.index;
+      },
+      onApplied: (applied, index) => {
+        if (Date.now() - shown < 10_000) return;
+        shown = Date.now();
+        ctx.warn([`follow: ${plural(applied, 'change')} applied, up to etcd index ${index}`]);
+      },
+      warn: (line) => ctx.warn([line]),
+    });
+    feed = undefined;
+    const how = (ctx.signal.reason as { signal?: unknown } | undefined)?.signal;
+    ctx.print([
+      `followed: applied ${plural(followed.applied, 'change')} up to etcd index ${followed.index}${followed.resnapshots > 0 ? ` (${plural(followed.resnapshots, 'new snapshot')} after etcd cleared its history)` : ''}; stopped by ${typeof how === 'string' ? how : 'an interrupt'}`,
+    ]);
+    throw new CliError(interruptedStatus(ctx.signal));
   } finally {
     progress?.stop();
+    await feed?.stop();
     await Promise.all([source.close(), target.close()]);
   }
 }
