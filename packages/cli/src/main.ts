@@ -4,6 +4,11 @@
 // other command it ends at once with 130, as a shell expects. A second Ctrl+C always exits at once.
 import { run } from './run.js';
 
+// For benchmarks (tooling/bench, bench:migrate): the process's peak memory, on stderr at exit.
+if (process.env.ETCCTL_REPORT_RSS) {
+  process.on('exit', () => process.stderr.write(`etcctl: maxRSS ${process.resourceUsage().maxRSS} KiB\n`));
+}
+
 const interrupt = new AbortController();
 let watching = false;
 const stopBy = (signal: 'SIGINT' | 'SIGTERM') => Object.assign(new Error('interrupted'), { signal });

@@ -185,7 +185,7 @@ describe('etcctl migrate --follow', () => {
     const snap = await run.line(/^snapshot: etcd index (\d+):/m);
     const during = await writeEveryKind('during', 10);
     await run.line(/^following: applying the v2 changes after etcd index (\d+) to \/f1 at /m);
-    expect(run.stdout()).toMatch(/^verified: \d+ nodes read back through etcdV3 equal the snapshot$/m);
+    expect(run.stdout()).toMatch(/^verified: \d+ nodes read back from the v3 keyspace equal the snapshot$/m);
     const after = await writeEveryKind('after', 20);
     expect(after).toBeGreaterThan(during);
     run.child.kill('SIGINT');

@@ -88,7 +88,7 @@ describe('etcctl migrate: the target with connection options of its own', () => 
     const ran = await etcctl(['migrate', '--to', v3.url, ...tls(), '--to-username', 'root:rootpw']);
     expect(ran.stderr).toBe('migrate: 3/3 keys (100%)\n');
     expect(ran.code).toBe(0);
-    expect(ran.stdout).toMatch(/^verified: 3 nodes read back through etcdV3 equal the snapshot$/m);
+    expect(ran.stdout).toMatch(/^verified: 3 nodes read back from the v3 keyspace equal the snapshot$/m);
     const target = etcdV3(v3.url, {
       tls: { ca: certs.ca, cert: certs.client.cert, key: certs.client.key },
       auth: { username: 'root', password: 'rootpw' },

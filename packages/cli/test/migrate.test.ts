@@ -131,7 +131,7 @@ describe('etcctl migrate', () => {
     expect(lines[1]).toMatch(
       /^migrated 13 files and 9 directories \(2 leases\) in 1 transaction to \/etc-v2 at \S+ \(revision \d+, [\d.]+ s\); deleted 0 keys the v2 tree does not have$/,
     );
-    expect(lines[2]).toBe('verified: 22 nodes read back through etcdV3 equal the snapshot');
+    expect(lines[2]).toBe('verified: 22 nodes read back from the v3 keyspace equal the snapshot');
     // No terminal: plain progress lines on stderr.
     expect(ran.stderr).toBe('migrate: 22/22 keys (100%)\n');
     await expectSameTree();

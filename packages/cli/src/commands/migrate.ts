@@ -1,4 +1,4 @@
-import { Client, type EtcdOptions, type EtcdResult, etcd, type Node } from '@etc/client';
+import { type Client, type EtcdOptions, type EtcdResult, etcd, type Node } from '@etc/client';
 import type { ImportNode, V3Adapter } from '@etc/transport-v3';
 import type { Command } from 'commander';
 import { CliError, usage } from '../cli-error.js';
@@ -25,58 +25,63 @@ interface MigrateOptions {
   toUsername?: string;
 }
 
-/** One node of a tree, flattened for the comparison. */
-interface Flat {
+/** Calls `visit` for each node below and including the given ones (the root `/` left out), depth first. */
+function eachNode(nodes: readonly Node[], visit: (node: Node) => void): void {
+  const stack = [...nodes];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (node.key !== '/') visit(node);
+    const children = (node as { nodes?: Node[] }).nodes;
+    if (children !== undefined)
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Node);
+  }
+}
+
+/** A node as the comparison sees it. */
+interface Compared {
+  key: string;
   dir: boolean;
-  value: string | undefined;
-  expiresAt: number | undefined;
+  value?: string | undefined;
+  expiration?: Date | undefined;
 }
 
-function flatten(nodes: readonly Node[]): Map<string, Flat> {
-  const out = new Map<string, Flat>();
-  const visit = (node: Node) => {
-    if (node.key !== '/') {
-      out.set(node.key, {
-        dir: node.dir,
-        value: 'value' in node ? String((node as { value: unknown }).value) : undefined,
-        expiresAt: node.expiration?.getTime(),
-      });
-    }
-    for (const child of (node as { nodes?: Node[] }).nodes ?? []) visit(child);
-  };
-  for (const node of nodes) visit(node);
-  return out;
-}
-
-/** The differences between the snapshot and the tree read back, one line each (empty: equal). */
-export function differences(source: readonly Node[], target: readonly Node[]): string[] {
-  const want = flatten(source);
-  const got = flatten(target);
+/**
+ * The differences between the snapshot and the tree read back (`storedNodes()`, in any order), one
+ * line each (empty: equal): the stored tree is compared as it is read, against one index of the
+ * snapshot's nodes (references, not copies).
+ */
+export async function differences(
+  source: readonly Node[],
+  stored: AsyncIterable<Compared> | Iterable<Compared>,
+): Promise<string[]> {
+  const want = new Map<string, Node>();
+  eachNode(source, (node) => want.set(node.key, node));
   const lines: string[] = [];
-  for (const [path, w] of want) {
-    const g = got.get(path);
-    if (g === undefined) {
-      lines.push(`missing in v3: ${path}${w.dir ? '/' : ''}`);
+  const at = (date: Date | undefined) => (date === undefined ? 'no TTL' : `expires ${date.toISOString()}`);
+  for await (const got of stored) {
+    const w = want.get(got.key);
+    if (w === undefined) {
+      lines.push(`only in v3: ${got.key}${got.dir ? '/' : ''}`);
       continue;
     }
-    if (g.dir !== w.dir) {
+    want.delete(got.key);
+    if (got.dir !== w.dir) {
       lines.push(
-        `differs: ${path}: a ${w.dir ? 'directory' : 'file'} in v2, a ${g.dir ? 'directory' : 'file'} in v3`,
+        `differs: ${got.key}: a ${w.dir ? 'directory' : 'file'} in v2, a ${got.dir ? 'directory' : 'file'} in v3`,
       );
       continue;
     }
-    if (g.value !== w.value) {
+    const value = w.dir ? undefined : String((w as { value?: unknown }).value ?? '');
+    const gotValue = got.dir ? undefined : (got.value ?? '');
+    if (gotValue !== value) {
       lines.push(
-        `differs: ${path}: value ${JSON.stringify(w.value)} in v2, ${JSON.stringify(g.value)} in v3`,
+        `differs: ${got.key}: value ${JSON.stringify(value)} in v2, ${JSON.stringify(gotValue)} in v3`,
       );
     }
-    if (g.expiresAt !== w.expiresAt) {
-      const at = (ms: number | undefined) =>
-        ms === undefined ? 'no TTL' : `expires ${new Date(ms).toISOString()}`;
-      lines.push(`differs: ${path}: ${at(w.expiresAt)} in v2, ${at(g.expiresAt)} in v3`);
+    if (got.expiration?.getTime() !== w.expiration?.getTime()) {
+      lines.push(`differs: ${got.key}: ${at(w.expiration)} in v2, ${at(got.expiration)} in v3`);
     }
   }
-  for (const [path, g] of got) if (!want.has(path)) lines.push(`only in v3: ${path}${g.dir ? '/' : ''}`);
+  for (const [path, w] of want) lines.push(`missing in v3: ${path}${w.dir ? '/' : ''}`);
   return lines;
 }
 
@@ -215,7 +220,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       ? globals.endpoints
       : splitList(options.to).map((url) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`));
   if (to.length === 0) throw usage('--to needs at least one URL');
-  const { V3Adapter, importV2Tree, applyV2Change } = await loadTransportV3();
+  const { V3Adapter, importV2Tree, applyV2Change, storedNodes } = await loadTransportV3();
   const clientOpts = await clientOptions(globals, ctx.io);
   const toOpts = await targetOptions(ctx, options, clientOpts);
   const source = etcd(globals.endpoints, clientOpts);
@@ -231,7 +236,6 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     if (error instanceof TypeError) throw usage(error.message);
     throw error;
   }
-  const target = new Client(adapter);
   // Ctrl+C or SIGTERM end the run after the transaction in flight (a second Ctrl+C at once).
   ctx.watching({ sigterm: true });
   let progress: Progress | undefined;
@@ -240,16 +244,18 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     const snap = await snapshot(source, hidden);
     // Started at once: the changes made while the copy is written are kept for --follow.
     if (options.follow) feed = new ChangeFeed(source, snap.index + 1);
-    const flat = flatten(snap.nodes);
     let files = 0;
+    let dirs = 0;
     let ttls = 0;
-    for (const node of flat.values()) {
-      if (!node.dir) files++;
-      if (node.expiresAt !== undefined) ttls++;
-    }
+    eachNode(snap.nodes, (node) => {
+      if (node.dir) dirs++;
+      else files++;
+      if (node.expiration !== undefined) ttls++;
+    });
+    const count = files + dirs;
     const where = `${adapter.layout.prefix} at ${to.join(',')}`;
     ctx.print([
-      `snapshot: etcd index ${snap.index}: ${plural(files, 'file')}, ${plural(flat.size - files, 'directory', 'directories')} (${ttls} with a TTL)`,
+      `snapshot: etcd index ${snap.index}: ${plural(files, 'file')}, ${plural(dirs, 'directory', 'directories')} (${ttls} with a TTL)`,
     ]);
     if (options.dryRun) {
       const plan = await importV2Tree(adapter, snap.nodes as ImportNode[], { dryRun: true });
@@ -258,7 +264,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       ]);
       return;
     }
-    progress = progressFor(ctx.io, flat.size);
+    progress = progressFor(ctx.io, count);
     const started = Date.now();
     let written = 0;
     let done: Awaited<ReturnType<typeof importV2Tree>>;
@@ -274,7 +280,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       if (!ctx.signal.aborted) throw error;
       progress.stop();
       ctx.warn([
-        `migrate: interrupted after ${written} of ${flat.size} keys: the copy is incomplete; run migrate again to complete it`,
+        `migrate: interrupted after ${written} of ${count} keys: the copy is incomplete; run migrate again to complete it`,
       ]);
       throw new CliError(interruptedStatus(ctx.signal));
     }
@@ -284,17 +290,8 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     ctx.print([
       `migrated ${plural(done.files, 'file')} and ${plural(done.dirs, 'directory', 'directories')} (${plural(done.leases, 'lease')}) in ${plural(done.batches, 'transaction')} to ${where} (revision ${done.revision}, ${seconds.toFixed(1)} s); deleted ${plural(done.deleted, 'key')} the v2 tree does not have`,
     ]);
-    // The closing check: the tree as etcdV3 reads it, node by node against the snapshot.
-    const back: Node[] = [(await target.get('/', { recursive: true, sorted: true, quorum: true })).node];
-    for (const path of hidden) {
-      try {
-        back.push((await target.get(path, { recursive: true, sorted: true, quorum: true })).node);
-      } catch (error) {
-        // Missing: the comparison reports it.
-        if ((error as { errorCode?: unknown }).errorCode !== 100) throw error;
-      }
-    }
-    const diff = differences(snap.nodes, back);
+    // The closing check: the stored tree, decoded as etcdV3 decodes it, page by page against the snapshot.
+    const diff = await differences(snap.nodes, storedNodes(adapter));
     if (diff.length > 0) {
       ctx.warn(diff);
       throw new CliError(
@@ -302,7 +299,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
         `Error:  verification: ${plural(diff.length, 'difference')} between the v2 snapshot and the v3 tree`,
       );
     }
-    ctx.print([`verified: ${plural(flat.size, 'node')} read back through etcdV3 equal the snapshot`]);
+    ctx.print([`verified: ${plural(count, 'node')} read back from the v3 keyspace equal the snapshot`]);
     if (feed === undefined) {
       if (ctx.signal.aborted) throw new CliError(interruptedStatus(ctx.signal));
       return;
@@ -343,6 +340,6 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
   } finally {
     progress?.stop();
     await feed?.stop();
-    await Promise.all([source.close(), target.close()]);
+    await Promise.all([source.close(), adapter.close()]);
   }
 }
