@@ -280,6 +280,37 @@ describe('etcctl migrate --follow', () => {
     expect(Number(/up to etcd index (\d+)/.exec(run.stdout())?.[1])).toBeGreaterThanOrEqual(later);
   }, 180_000);
 
+  test('a TTL refreshed in v2 (no watcher is told) is refreshed in the copy before it would expire there', async () => {
+    const run = start(['--endpoints', v2.url, 'migrate', '--to', v3.url, '--to-prefix', '/f4', '--follow']);
+    await run.line(/^following: /m);
+    const first = await source.set('/w/beat', 'alive', { ttl: 3 });
+    const refreshed = await source.refresh('/w/beat', 600);
+    const until = refreshed.node.expiration?.getTime() as number;
+    expect(until).toBeGreaterThan(first.node.expiration?.getTime() as number);
+    const target = etcdV3(v3.url, { prefix: '/f4' });
+    try {
+      // The copy first expires with the first TTL; only a re-read of the source can show the refresh.
+      for (;;) {
+        let at: number | undefined;
+        try {
+          at = (await target.get('/w/beat')).node.expiration?.getTime();
+        } catch (error) {
+          if ((error as { errorCode?: number }).errorCode !== 100) throw error;
+        }
+        if (at === until) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await target.close();
+    }
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    expect(run.stdout()).toMatch(
+      /^followed: applied \d+ changes? up to etcd index \d+, 1 TTL refresh; stopped by SIGINT$/m,
+    );
+    await expectSameTrees('/f4');
+  }, 120_000);
+
   test('bad usage: --follow with --hidden or --dry-run', async () => {
     for (const extra of [['--hidden', '/_x'], ['--dry-run']]) {
       const run = start(['--endpoints', v2.url, 'migrate', '--to', v3.url, '--follow', ...extra]);

@@ -86,6 +86,7 @@ describe('applyV2Change', () => {
     await applyV2Change(adapter, { action: 'update', node: dir('/tmp', later) });
     keys = await rawKeys(prefix);
     const lease = keys.get('/tmp/')?.lease;
+    expect(keys.get('//event')?.value).toBe('{"action":"update","key":"/tmp"}');
     expect(lease).not.toBe('0');
     expect(keys.get('/tmp/in')?.lease).toBe(lease);
     const client = etcdV3(url, { prefix });
@@ -101,6 +102,15 @@ describe('applyV2Change', () => {
       expect(keys.get('/tmp/')?.lease).toBe('0');
       expect(keys.get('/tmp/in')?.lease).toBe('0');
       expect((await client.get('/tmp/in')).value).toBe('goes with /tmp');
+      // A TTL refresh found by reading the source: recorded as a refresh (watchers are not woken).
+      await applyV2Change(
+        adapter,
+        { action: 'set', node: file('/tmp/own', 'own TTL', later) },
+        { refresh: true },
+      );
+      keys = await rawKeys(prefix);
+      expect(keys.get('//event')?.value).toBe('{"action":"set","key":"/tmp/own","refresh":true}');
+      expect((await client.get('/tmp/own')).node.expiration?.getTime()).toBe(later.getTime());
     } finally {
       await client.close();
     }

@@ -22,6 +22,11 @@ export interface V2Change {
 export interface ApplyOptions {
   /** Operations per transaction when a directory's new TTL rebinds what it holds (default 128). */
   maxOps?: number | undefined;
+  /**
+   * A TTL refresh (v2's `refresh: true`, which no v2 watcher is told of, found by reading the
+   * source): the action record is marked as one, so `etcdV3()` watchers are not woken either.
+   */
+  refresh?: boolean | undefined;
 }
 
 const PUT_ACTIONS = new Set(['set', 'create', 'update', 'compareAndSwap']);
@@ -64,7 +69,14 @@ export async function applyV2Change(
   const maxOps = options.maxOps ?? DEFAULT_MAX_OPS;
   const layout = target.layout;
   const record: RequestOp = {
-    put: { key: layout.eventKey, value: JSON.stringify({ action: change.action, key: path }) },
+    put: {
+      key: layout.eventKey,
+      value: JSON.stringify(
+        options.refresh
+          ? { action: change.action, key: path, refresh: true }
+          : { action: change.action, key: path },
+      ),
+    },
   };
   return (await access(
     {

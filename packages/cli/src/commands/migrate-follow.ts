@@ -17,6 +17,8 @@ export interface FollowResult {
   index: number;
   /** Times etcd's history no longer reached back (401) and the tree was read and copied again. */
   resnapshots: number;
+  /** TTLs found refreshed in the source (v2 tells no watcher of a refresh) and carried over. */
+  refreshed: number;
   /** False when the marker could not be written: changes of the last moments may be missing. */
   drained: boolean;
 }
@@ -33,18 +35,77 @@ export interface FollowWork {
   signal: AbortSignal;
   /** How long the final reads may take (milliseconds). */
   timeout: number;
-  /** Applies one change to the target (`applyV2Change`). */
-  apply: (change: { action: string; node: ImportNode }) => Promise<unknown>;
-  /** Reads the tree again and copies it (stale keys deleted); resolves with the snapshot's index. */
-  resnapshot: (clearedAfter: number) => Promise<number>;
+  /** The nodes of the snapshot with a TTL: their keys and when they expire (ms). */
+  expiring: Iterable<readonly [string, number]>;
+  /** Applies one change to the target (`applyV2Change`); `refresh` marks a TTL refresh. */
+  apply: (change: { action: string; node: ImportNode }, refresh: boolean) => Promise<unknown>;
+  /**
+   * Reads the tree again and copies it (stale keys deleted); resolves with the snapshot's index
+   * and its nodes with a TTL.
+   */
+  resnapshot: (
+    clearedAfter: number,
+  ) => Promise<{ index: number; expiring: Iterable<readonly [string, number]> }>;
   /** Called after each change applied. */
   onApplied?: ((applied: number, index: number) => void) | undefined;
   /** Told what went wrong with the marker (the stop is then not exact). */
   warn: (line: string) => void;
 }
 
+/** How long before a TTL ends its key is read again from the source, and again after it ended. */
+const RECHECK_BEFORE = 1_500;
+const RECHECK_AFTER = 1_000;
+
+/**
+ * The keys with a TTL the copy has, each read again from the source shortly before its TTL ends
+ * (and once after, for a refresh in its last moments): v2 tells no watcher of a TTL refresh
+ * (`refresh: true`), so without this the copy would expire while the source goes on.
+ */
+class Expirations {
+  readonly #timers = new Map<string, { at: number; timer: ReturnType<typeof setTimeout> }>();
+  readonly #check: (key: string, at: number, after: boolean) => void;
+
+  constructor(check: (key: string, at: number, after: boolean) => void) {
+    this.#check = check;
+  }
+
+  /** When `key` expires as the copy has it (ms), if it is watched. */
+  at(key: string): number | undefined {
+    return this.#timers.get(key)?.at;
+  }
+
+  /** Watches `key` expiring at `at` (`undefined`: it has no TTL any more). */
+  set(key: string, at: number | undefined, after = false): void {
+    this.delete(key);
+    if (at === undefined) return;
+    const delay = after ? at + RECHECK_AFTER - Date.now() : at - RECHECK_BEFORE - Date.now();
+    const timer = setTimeout(() => this.#check(key, at, after), Math.max(0, delay));
+    timer.unref();
+    this.#timers.set(key, { at, timer });
+  }
+
+  delete(key: string): void {
+    const known = this.#timers.get(key);
+    if (known === undefined) return;
+    clearTimeout(known.timer);
+    this.#timers.delete(key);
+  }
+
+  /** Forgets `key` and every key below it (a removal). */
+  deleteBelow(key: string): void {
+    for (const each of [...this.#timers.keys()])
+      if (each === key || each.startsWith(`${key}/`)) this.delete(each);
+  }
+
+  clear(): void {
+    for (const each of [...this.#timers.keys()]) this.delete(each);
+  }
+}
+
 /** Whether `key` has a hidden (`_`) segment: v2 listings, and so the snapshot, leave it out. */
 const hidden = (key: string) => key.includes('/_');
+
+const REMOVALS = new Set(['delete', 'compareAndDelete', 'expire']);
 
 const isHistoryCleared = (error: unknown) => (error as { errorCode?: unknown })?.errorCode === 401;
 
@@ -59,21 +120,65 @@ const isHistoryCleared = (error: unknown) => (error as { errorCode?: unknown })?
 export async function follow(work: FollowWork): Promise<FollowResult> {
   const { source, signal } = work;
   let feed = work.feed;
-  const result: FollowResult = { applied: 0, index: work.from, resnapshots: 0, drained: true };
+  const result: FollowResult = { applied: 0, index: work.from, resnapshots: 0, refreshed: 0, drained: true };
+  // Changes and TTL checks are applied one at a time, in the order they come.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = chain.then(task);
+    chain = next.catch(() => {});
+    return next;
+  };
+  let stopped = false;
+  const expirations = new Expirations((key, at, after) => {
+    void serial(async () => {
+      if (stopped || expirations.at(key) !== at) return;
+      let node: EtcdResult['node'];
+      try {
+        node = (await source.get(key, { timeout: work.timeout })).node;
+      } catch (error) {
+        // Gone: its expiry (or removal) comes as a change. Else the next check tries again.
+        if ((error as { errorCode?: unknown }).errorCode === 100) expirations.delete(key);
+        else work.warn(`follow: could not read ${key} to check its TTL (${(error as Error).message})`);
+        return;
+      }
+      const now = node.expiration?.getTime();
+      if (now !== undefined && now > at) {
+        // Refreshed in the source, which no watcher is told of: the same refresh in the copy.
+        await work.apply({ action: node.dir ? 'update' : 'set', node: node as unknown as ImportNode }, true);
+        result.refreshed++;
+        expirations.set(key, now);
+      } else if (now === at && !after) {
+        expirations.set(key, at, true);
+      } else if (now === undefined || now === at) {
+        expirations.delete(key);
+      }
+    }).catch((error: unknown) => {
+      work.warn(`follow: could not refresh the TTL of ${key} in the target (${(error as Error).message})`);
+    });
+  });
+  const watchAll = (expiring: Iterable<readonly [string, number]>) => {
+    expirations.clear();
+    for (const [key, at] of expiring) if (!hidden(key)) expirations.set(key, at);
+  };
+  watchAll(work.expiring);
   const apply = async (change: EtcdResult) => {
     const index = change.node.modifiedIndex ?? result.index;
-    if (!hidden(change.node.key) && change.node.key !== '/') {
-      await work.apply(change as unknown as { action: string; node: ImportNode });
+    const key = change.node.key;
+    if (!hidden(key) && key !== '/') {
+      await serial(() => work.apply(change as unknown as { action: string; node: ImportNode }, false));
+      if (REMOVALS.has(change.action)) expirations.deleteBelow(key);
+      else expirations.set(key, change.node.expiration?.getTime());
       result.applied++;
     }
     result.index = Math.max(result.index, index);
     work.onApplied?.(result.applied, result.index);
   };
   const again = async () => {
-    const index = await work.resnapshot(result.index);
+    const copied = await serial(() => work.resnapshot(result.index));
     result.resnapshots++;
-    result.index = index;
-    feed = new ChangeFeed(source, index + 1);
+    result.index = copied.index;
+    watchAll(copied.expiring);
+    feed = new ChangeFeed(source, copied.index + 1);
   };
   const stop = () => void feed.stop();
   signal.addEventListener('abort', stop, { once: true });
@@ -93,9 +198,12 @@ export async function follow(work: FollowWork): Promise<FollowResult> {
     }
   } finally {
     signal.removeEventListener('abort', stop);
+    // No more TTL checks: the last changes are read up to the marker below.
+    stopped = true;
+    expirations.clear();
     await feed.stop();
   }
-  // Stopped: the changes after the last one read, up to the marker.
+  await chain;
   let marker: number;
   try {
     marker = (await source.set(FOLLOW_MARKER, 'etcctl migrate --follow stopped here', { ttl: 60 })).node

@@ -36,6 +36,15 @@ function eachNode(nodes: readonly Node[], visit: (node: Node) => void): void {
   }
 }
 
+/** The keys of the nodes with a TTL and when they expire (ms). */
+function expiringIn(nodes: readonly Node[]): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  eachNode(nodes, (node) => {
+    if (node.expiration !== undefined) out.push([node.key, node.expiration.getTime()]);
+  });
+  return out;
+}
+
 /** A node as the comparison sees it. */
 interface Compared {
   key: string;
@@ -315,14 +324,15 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       from: snap.index,
       signal: ctx.signal,
       timeout: globals.totalTimeout,
-      apply: (change) => applyV2Change(adapter, change),
+      expiring: expiringIn(snap.nodes),
+      apply: (change, refresh) => applyV2Change(adapter, change, { refresh }),
       resnapshot: async (after) => {
         const again = await snapshot(source, hidden);
         const copied = await importV2Tree(adapter, again.nodes as ImportNode[]);
         ctx.warn([
           `follow: etcd's v2 history no longer reaches back to etcd index ${after + 1} (401): read the tree again at etcd index ${again.index} and copied it (${plural(copied.files, 'file')}, ${plural(copied.dirs, 'directory', 'directories')}; deleted ${plural(copied.deleted, 'key')} the v2 tree no longer has)`,
         ]);
-        return again.index;
+        return { index: again.index, expiring: expiringIn(again.nodes) };
       },
       onApplied: (applied, index) => {
         if (Date.now() - shown < 10_000) return;
@@ -334,7 +344,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     feed = undefined;
     const how = (ctx.signal.reason as { signal?: unknown } | undefined)?.signal;
     ctx.print([
-      `followed: applied ${plural(followed.applied, 'change')} up to etcd index ${followed.index}${followed.resnapshots > 0 ? ` (${plural(followed.resnapshots, 'new snapshot')} after etcd cleared its history)` : ''}; stopped by ${typeof how === 'string' ? how : 'an interrupt'}`,
+      `followed: applied ${plural(followed.applied, 'change')} up to etcd index ${followed.index}${followed.refreshed > 0 ? `, ${plural(followed.refreshed, 'TTL refresh', 'TTL refreshes')}` : ''}${followed.resnapshots > 0 ? ` (${plural(followed.resnapshots, 'new snapshot')} after etcd cleared its history)` : ''}; stopped by ${typeof how === 'string' ? how : 'an interrupt'}`,
     ]);
     throw new CliError(interruptedStatus(ctx.signal));
   } finally {
