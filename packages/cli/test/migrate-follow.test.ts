@@ -118,8 +118,8 @@ async function tree(client: Client): Promise<Map<string, Flat>> {
   return out;
 }
 
-async function expectSameTrees(prefix: string): Promise<Map<string, Flat>> {
-  const target = etcdV3(v3.url, { prefix });
+async function expectSameTrees(prefix: string, url = v3.url): Promise<Map<string, Flat>> {
+  const target = etcdV3(url, { prefix });
   try {
     const want = await tree(source);
     const got = await tree(target);
@@ -309,6 +309,35 @@ describe('etcctl migrate --follow', () => {
       /^followed: applied \d+ changes? up to etcd index \d+, 1 TTL refresh; stopped by SIGINT$/m,
     );
     await expectSameTrees('/f4');
+  }, 120_000);
+
+  test('into the v3 keyspace of the same etcd (no --to)', async () => {
+    const run = start(['--endpoints', v2.url, 'migrate', '--to-prefix', '/f5', '--follow']);
+    await run.line(/^following: applying the v2 changes after etcd index \d+ to \/f5 at /m);
+    const last = (await source.set('/w/same/k', 'same cluster')).node.modifiedIndex as number;
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    expect(Number(/up to etcd index (\d+)/.exec(run.stdout())?.[1])).toBeGreaterThanOrEqual(last);
+    await expectSameTrees('/f5', v2.url);
+  }, 120_000);
+
+  test('a target that goes away: status 2, and how far the copy got', async () => {
+    const gone = await startEtcd({ name: 'cli-follow-gone', binary, v2: false });
+    try {
+      const run = start(['--endpoints', v2.url, 'migrate', '--to', gone.url, '--follow']);
+      const from = Number(
+        (await run.line(/^following: applying the v2 changes after etcd index (\d+) /m))[1],
+      );
+      await gone.stop();
+      await source.set('/w/lost', 'cannot be applied');
+      expect(await run.exit).toBe(2);
+      expect(run.stdout()).toMatch(
+        new RegExp(`^followed: applied 0 changes up to etcd index ${from}; stopped by an error$`, 'm'),
+      );
+      expect(run.stderr()).toMatch(/^Error: {2}client: etcd cluster is unavailable or misconfigured; /m);
+    } finally {
+      await gone.stop();
+    }
   }, 120_000);
 
   test('bad usage: --follow with --hidden or --dry-run', async () => {

@@ -317,7 +317,8 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       `following: applying the v2 changes after etcd index ${snap.index} to ${where}; stop with Ctrl+C or SIGTERM`,
     ]);
     let shown = Date.now();
-    const followed = await follow({
+    let reached = { applied: 0, index: snap.index };
+    const following = follow({
       source,
       target: adapter,
       feed,
@@ -335,12 +336,23 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
         return { index: again.index, expiring: expiringIn(again.nodes) };
       },
       onApplied: (applied, index) => {
+        reached = { applied, index };
         if (Date.now() - shown < 10_000) return;
         shown = Date.now();
         ctx.warn([`follow: ${plural(applied, 'change')} applied, up to etcd index ${index}`]);
       },
       warn: (line) => ctx.warn([line]),
     });
+    let followed: Awaited<typeof following>;
+    try {
+      followed = await following;
+    } catch (error) {
+      // Where the copy stands, for the run that completes it.
+      ctx.print([
+        `followed: applied ${plural(reached.applied, 'change')} up to etcd index ${reached.index}; stopped by an error`,
+      ]);
+      throw error;
+    }
     feed = undefined;
     const how = (ctx.signal.reason as { signal?: unknown } | undefined)?.signal;
     ctx.print([
