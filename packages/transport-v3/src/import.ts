@@ -16,7 +16,7 @@ export interface ImportNode {
   readonly key: string;
   readonly dir: boolean;
   /** A file's value (text, written byte for byte as UTF-8). */
-  readonly value?: string;
+  readonly value?: string | undefined;
   /** When the node expires (its TTL); the lease gets the time left when it is granted. */
   readonly expiration?: Date | undefined;
   readonly nodes?: readonly ImportNode[];
@@ -97,8 +97,10 @@ interface Walked {
  * as directories, unless an earlier tree had them. Nothing is copied: the walk reads the given
  * nodes as it goes, so a caller holds one tree, not several.
  */
-function* walk(roots: readonly ImportNode[]): Generator<Walked> {
+function* walk(roots: Iterable<ImportNode>): Generator<Walked> {
   const seenDirs = new Set<string>();
+  // One tree alone needs no record of its directories (it cannot meet them again).
+  const several = !(Array.isArray(roots) && roots.length === 1);
   for (const root of roots) {
     if (typeof root?.key !== 'string' || !root.key.startsWith('/')) {
       throw new TypeError(`importV2Tree(): a node key must begin with "/": ${String(root?.key)}`);
@@ -118,8 +120,8 @@ function* walk(roots: readonly ImportNode[]): Generator<Walked> {
       if (node.key !== '/') {
         if (node.dir) {
           // Only the first tree that has a directory writes it (a hidden key's parent made above).
-          if (seenDirs.has(node.key) && roots.length > 1 && node !== root) continue;
-          if (roots.length > 1) seenDirs.add(node.key);
+          if (several && seenDirs.has(node.key) && node !== root) continue;
+          if (several) seenDirs.add(node.key);
         }
         yield {
           path: node.key,
@@ -141,7 +143,7 @@ function* walk(roots: readonly ImportNode[]): Generator<Walked> {
  * directory's above it, as the layout binds nodes inside a directory with a TTL). Directories'
  * leases are kept while the walk is below them.
  */
-function* plan(layout: Layout, roots: readonly ImportNode[]): Generator<Planned & { walked: Walked }> {
+function* plan(layout: Layout, roots: Iterable<ImportNode>): Generator<Planned & { walked: Walked }> {
   // The directories above the current node that have a lease: path → lease, deepest last.
   const leased: Array<{ path: string; lease: bigint }> = [];
   const dirLeases = new Map<string, bigint>();
@@ -184,7 +186,8 @@ function* plan(layout: Layout, roots: readonly ImportNode[]): Generator<Planned 
 
 /**
  * Writes v2 nodes (each with its subtree: pass the root of a recursive get of `/`, and hidden keys
- * read by name, since v2 listings leave them out) into the v3 layout under the adapter's prefix,
+ * read by name, since v2 listings leave them out; or any iterable of nodes, each after its parent,
+ * that can be iterated twice) into the v3 layout under the adapter's prefix,
  * so that `etcdV3()` with that prefix reads the same tree:
  *
  * - files with their values byte for byte, directories (empty ones too) as `key/`, hidden (`_`)
@@ -205,7 +208,7 @@ function* plan(layout: Layout, roots: readonly ImportNode[]): Generator<Planned 
  */
 export async function importV2Tree(
   target: V3Adapter,
-  nodes: ImportNode | readonly ImportNode[],
+  nodes: ImportNode | Iterable<ImportNode>,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   const access = kvAccess.get(target);
@@ -219,7 +222,10 @@ export async function importV2Tree(
   if (!Number.isSafeInteger(inFlight) || inFlight < 1)
     throw new RangeError('importV2Tree(): inFlight must be an integer >= 1');
   const layout = target.layout;
-  const roots = Array.isArray(nodes) ? (nodes as readonly ImportNode[]) : [nodes as ImportNode];
+  const roots: Iterable<ImportNode> =
+    typeof (nodes as Partial<Iterable<ImportNode>>)[Symbol.iterator] === 'function'
+      ? (nodes as Iterable<ImportNode>)
+      : [nodes as ImportNode];
   const recordBytes = Buffer.byteLength(layout.eventKey) + importRecord.length + OP_OVERHEAD;
 
   // What the target tree holds now: its keys and their leases (values are not needed).

@@ -1,4 +1,4 @@
-import { type Client, type EtcdOptions, type EtcdResult, etcd, type Node } from '@etc/client';
+import { type Client, type EtcdOptions, etcd, type Node } from '@etc/client';
 import type { ImportNode, V3Adapter } from '@etc/transport-v3';
 import type { Command } from 'commander';
 import { CliError, usage } from '../cli-error.js';
@@ -9,6 +9,8 @@ import { askPassword } from '../password.js';
 import { type Progress, progressFor } from '../progress.js';
 import { ChangeFeed } from './change-feed.js';
 import { follow } from './migrate-follow.js';
+import { readTree } from './read-tree.js';
+import { SnapshotTree } from './snapshot-tree.js';
 
 /** How many times the snapshot is read again when a hidden key was read at another index. */
 const SNAPSHOT_ATTEMPTS = 5;
@@ -36,15 +38,6 @@ function eachNode(nodes: readonly Node[], visit: (node: Node) => void): void {
   }
 }
 
-/** The keys of the nodes with a TTL and when they expire (ms). */
-function expiringIn(nodes: readonly Node[]): Array<[string, number]> {
-  const out: Array<[string, number]> = [];
-  eachNode(nodes, (node) => {
-    if (node.expiration !== undefined) out.push([node.key, node.expiration.getTime()]);
-  });
-  return out;
-}
-
 /** A node as the comparison sees it. */
 interface Compared {
   key: string;
@@ -59,11 +52,11 @@ interface Compared {
  * snapshot's nodes (references, not copies).
  */
 export async function differences(
-  source: readonly Node[],
+  source: Iterable<Compared>,
   stored: AsyncIterable<Compared> | Iterable<Compared>,
 ): Promise<string[]> {
-  const want = new Map<string, Node>();
-  eachNode(source, (node) => want.set(node.key, node));
+  const want = new Map<string, Compared>();
+  for (const node of source) want.set(node.key, node);
   const lines: string[] = [];
   const at = (date: Date | undefined) => (date === undefined ? 'no TTL' : `expires ${date.toISOString()}`);
   for await (const got of stored) {
@@ -79,7 +72,7 @@ export async function differences(
       );
       continue;
     }
-    const value = w.dir ? undefined : String((w as { value?: unknown }).value ?? '');
+    const value = w.dir ? undefined : (w.value ?? '');
     const gotValue = got.dir ? undefined : (got.value ?? '');
     if (gotValue !== value) {
       lines.push(
@@ -104,23 +97,44 @@ function splitList(text: string | undefined): string[] {
 }
 
 /**
- * Reads the tree at one etcd index: one recursive quorum `get` of `/`, then each `--hidden` key by
- * name (v2 listings leave hidden keys out); when a write moved the index in between, again.
+ * Reads the tree at one etcd index: one recursive quorum `GET` of `/`, parsed as it arrives into a
+ * compact `SnapshotTree`, then each `--hidden` key by name (v2 listings leave hidden keys out);
+ * when a write moved the index in between, again.
  */
 async function snapshot(
   source: Client,
+  endpoints: readonly string[],
+  options: EtcdOptions,
   hidden: readonly string[],
-): Promise<{ index: number; nodes: Node[]; root: EtcdResult }> {
+  signal: AbortSignal,
+): Promise<{ index: number; tree: SnapshotTree }> {
   for (let attempt = 1; ; attempt++) {
-    const root = await source.get('/', { recursive: true, sorted: true, quorum: true });
-    const nodes: Node[] = [root.node];
+    const tree = new SnapshotTree();
+    const index = await readTree(endpoints, options, tree, signal);
     let moved = false;
+    const added = new Set<string>();
     for (const path of hidden) {
       const got = await source.get(path, { recursive: true, sorted: true, quorum: true });
-      if (got.etcdIndex !== root.etcdIndex) moved = true;
-      nodes.push(got.node);
+      if (got.etcdIndex !== index) moved = true;
+      // Hidden directories above it are left out of listings too: they are directories.
+      const first = got.node.key.indexOf('/_');
+      for (
+        let at = got.node.key.indexOf('/', first + 1);
+        first >= 0 && at !== -1;
+        at = got.node.key.indexOf('/', at + 1)
+      ) {
+        const parent = got.node.key.slice(0, at);
+        if (!added.has(parent)) tree.add(parent, true, undefined, undefined);
+        added.add(parent);
+      }
+      eachNode([got.node], (node) => {
+        if (added.has(node.key)) return;
+        added.add(node.key);
+        const value = node.dir ? undefined : String((node as { value?: unknown }).value ?? '');
+        tree.add(node.key, node.dir, value, node.expiration?.getTime());
+      });
     }
-    if (!moved) return { index: root.etcdIndex, nodes, root };
+    if (!moved) return { index, tree };
     if (attempt >= SNAPSHOT_ATTEMPTS) {
       throw new CliError(
         ExitCode.badArgs,
@@ -250,24 +264,17 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
   let progress: Progress | undefined;
   let feed: ChangeFeed | undefined;
   try {
-    const snap = await snapshot(source, hidden);
+    const snap = await snapshot(source, globals.endpoints, clientOpts, hidden, ctx.signal);
+    const tree = snap.tree;
     // Started at once: the changes made while the copy is written are kept for --follow.
     if (options.follow) feed = new ChangeFeed(source, snap.index + 1);
-    let files = 0;
-    let dirs = 0;
-    let ttls = 0;
-    eachNode(snap.nodes, (node) => {
-      if (node.dir) dirs++;
-      else files++;
-      if (node.expiration !== undefined) ttls++;
-    });
-    const count = files + dirs;
+    const { files, dirs, ttls, size: count } = tree;
     const where = `${adapter.layout.prefix} at ${to.join(',')}`;
     ctx.print([
       `snapshot: etcd index ${snap.index}: ${plural(files, 'file')}, ${plural(dirs, 'directory', 'directories')} (${ttls} with a TTL)`,
     ]);
     if (options.dryRun) {
-      const plan = await importV2Tree(adapter, snap.nodes as ImportNode[], { dryRun: true });
+      const plan = await importV2Tree(adapter, tree as Iterable<ImportNode>, { dryRun: true });
       ctx.print([
         `dry run: would write ${plural(plan.files, 'file')} and ${plural(plan.dirs, 'directory', 'directories')} (${plural(plan.leases, 'lease')}) in ${plural(plan.batches, 'transaction')} to ${where}, and delete ${plural(plan.deleted, 'key')} the v2 tree does not have; nothing written`,
       ]);
@@ -278,7 +285,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     let written = 0;
     let done: Awaited<ReturnType<typeof importV2Tree>>;
     try {
-      done = await importV2Tree(adapter, snap.nodes as ImportNode[], {
+      done = await importV2Tree(adapter, tree as Iterable<ImportNode>, {
         signal: ctx.signal,
         onProgress: (count, total) => {
           written = count;
@@ -300,7 +307,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       `migrated ${plural(done.files, 'file')} and ${plural(done.dirs, 'directory', 'directories')} (${plural(done.leases, 'lease')}) in ${plural(done.batches, 'transaction')} to ${where} (revision ${done.revision}, ${seconds.toFixed(1)} s); deleted ${plural(done.deleted, 'key')} the v2 tree does not have`,
     ]);
     // The closing check: the stored tree, decoded as etcdV3 decodes it, page by page against the snapshot.
-    const diff = await differences(snap.nodes, storedNodes(adapter));
+    const diff = await differences(tree, storedNodes(adapter));
     if (diff.length > 0) {
       ctx.warn(diff);
       throw new CliError(
@@ -325,15 +332,15 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       from: snap.index,
       signal: ctx.signal,
       timeout: globals.totalTimeout,
-      expiring: expiringIn(snap.nodes),
+      expiring: tree.expiring(),
       apply: (change, refresh) => applyV2Change(adapter, change, { refresh }),
       resnapshot: async (after) => {
-        const again = await snapshot(source, hidden);
-        const copied = await importV2Tree(adapter, again.nodes as ImportNode[]);
+        const again = await snapshot(source, globals.endpoints, clientOpts, hidden, ctx.signal);
+        const copied = await importV2Tree(adapter, again.tree as Iterable<ImportNode>);
         ctx.warn([
           `follow: etcd's v2 history no longer reaches back to etcd index ${after + 1} (401): read the tree again at etcd index ${again.index} and copied it (${plural(copied.files, 'file')}, ${plural(copied.dirs, 'directory', 'directories')}; deleted ${plural(copied.deleted, 'key')} the v2 tree no longer has)`,
         ]);
-        return { index: again.index, expiring: expiringIn(again.nodes) };
+        return { index: again.index, expiring: again.tree.expiring() };
       },
       onApplied: (applied, index) => {
         reached = { applied, index };
