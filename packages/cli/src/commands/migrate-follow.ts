@@ -55,13 +55,15 @@ export interface FollowWork {
 /** How long before a TTL ends its key is read again from the source, and again after it ended. */
 const RECHECK_BEFORE = 1_500;
 const RECHECK_AFTER = 1_000;
+/** The longest delay a Node.js timer takes (about 24.8 days); longer ones are waited in steps. */
+const MAX_DELAY = 2 ** 31 - 1;
 
 /**
  * The keys with a TTL the copy has, each read again from the source shortly before its TTL ends
  * (and once after, for a refresh in its last moments): v2 tells no watcher of a TTL refresh
  * (`refresh: true`), so without this the copy would expire while the source goes on.
  */
-class Expirations {
+export class Expirations {
   readonly #timers = new Map<string, { at: number; timer: ReturnType<typeof setTimeout> }>();
   readonly #check: (key: string, at: number, after: boolean) => void;
 
@@ -79,7 +81,10 @@ class Expirations {
     this.delete(key);
     if (at === undefined) return;
     const delay = after ? at + RECHECK_AFTER - Date.now() : at - RECHECK_BEFORE - Date.now();
-    const timer = setTimeout(() => this.#check(key, at, after), Math.max(0, delay));
+    const timer =
+      delay > MAX_DELAY
+        ? setTimeout(() => this.set(key, at, after), MAX_DELAY)
+        : setTimeout(() => this.#check(key, at, after), Math.max(0, delay));
     timer.unref();
     this.#timers.set(key, { at, timer });
   }
