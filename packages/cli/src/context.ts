@@ -8,8 +8,15 @@ import type { ReportStyle } from './report.js';
 /** What a command's action works with: the streams, the global flags, a lazily made client. */
 export class Context {
   readonly io: Io;
-  /** Aborted on SIGINT: `watch` and `exec-watch` then end with status 0, as etcdctl v2's did. */
+  /** The arguments etcctl was run with (after the program name), as given. */
+  readonly argv: readonly string[];
+  /**
+   * Aborted when the process is told to stop (SIGINT, SIGTERM, SIGHUP; the reason an
+   * `Interrupted`): `watch`, `exec-watch` and `cluster-health --forever` then stop.
+   */
   readonly signal: AbortSignal;
+  /** Aborted by a second signal: `exec-watch` then kills the command it waits for. */
+  readonly force: AbortSignal;
   /** How the running command reports errors. */
   style: ReportStyle = 'keys';
   #program: Command;
@@ -17,22 +24,25 @@ export class Context {
   #client: Client | undefined;
   #others: Client[] = [];
 
-  readonly #onWatch: ((options?: WatchingOptions) => void) | undefined;
+  readonly #onWatch: (() => void) | undefined;
 
-  constructor(program: Command, io: Io, signal: AbortSignal, onWatch?: (options?: WatchingOptions) => void) {
+  constructor(
+    program: Command,
+    io: Io,
+    stops: { signal: AbortSignal; force: AbortSignal; onWatch?: (() => void) | undefined },
+    argv: readonly string[] = [],
+  ) {
     this.#program = program;
     this.io = io;
-    this.signal = signal;
-    this.#onWatch = onWatch;
+    this.argv = argv;
+    this.signal = stops.signal;
+    this.force = stops.force;
+    this.#onWatch = stops.onWatch;
   }
 
-  /**
-   * Says that the command now runs until `signal` ends it (`watch`, `exec-watch`, `--forever`), or
-   * that it ends on its own terms when `signal` aborts (`migrate`); with `sigterm`, SIGTERM aborts
-   * `signal` too (else it ends the process).
-   */
-  watching(options?: WatchingOptions): void {
-    this.#onWatch?.(options);
+  /** Says that the command now runs until `signal` ends it (`watch`, `exec-watch`, `--forever`). */
+  watching(): void {
+    this.#onWatch?.();
   }
 
   /** The global flags, checked (a `CliError` for a bad one). */
@@ -81,12 +91,6 @@ export class Context {
     const others = this.#others.splice(0);
     await Promise.all([client?.close(), ...others.map((other) => other.close())]);
   }
-}
-
-/** What `Context.watching()` asks of the process. */
-export interface WatchingOptions {
-  /** SIGTERM aborts the signal (its reason's `signal` is `'SIGTERM'`) instead of ending the process. */
-  sigterm?: boolean | undefined;
 }
 
 /** Runs a command's action with the context of the run; failures are kept for the report. */

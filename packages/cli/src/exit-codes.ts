@@ -1,6 +1,8 @@
 /**
  * etcctl's exit statuses, etcdctl v2's (`etcdctl/ctlv2/command/error.go`): a script can tell bad
- * usage from an unreachable cluster from an error etcd answered.
+ * usage from an unreachable cluster from an error etcd answered. A signal that ends etcctl makes
+ * the status 128 + its number instead (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP: see
+ * `interrupted.ts`).
  */
 export const ExitCode = {
   /** The command did what it was asked. */
@@ -17,9 +19,11 @@ export const ExitCode = {
   clusterNotHealthy: 5,
   /** `migrate`: the tree read back from the v3 keyspace differs from the v2 snapshot. */
   verifyFailed: 6,
-  /** Ended by Ctrl+C (SIGINT), 128 + 2 as a shell shows it (`watch` and `exec-watch` end with 0 instead). */
+  /** `migrate` stopped by SIGHUP after the transaction in flight (128 + 1, as a shell shows it). */
+  hangup: 129,
+  /** `migrate` stopped by Ctrl+C (SIGINT) after the transaction in flight (128 + 2). */
   interrupted: 130,
-  /** `migrate` ended by SIGTERM after the transaction in flight, 128 + 15 as a shell shows it. */
+  /** `migrate` stopped by SIGTERM after the transaction in flight (128 + 15). */
   terminated: 143,
 } as const;
 

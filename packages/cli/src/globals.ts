@@ -71,7 +71,8 @@ export function resolveGlobals(raw: RawGlobals, io: Io): Globals {
     .split(',')
     .map((url) => url.trim())
     .filter((url) => url !== '')
-    .map((url) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`));
+    // Only an endpoint without any `://` gets `http://`: a malformed one is reported as typed.
+    .map((url) => (url.includes('://') ? url : `http://${url}`));
   if (endpoints.length === 0) throw usage('no endpoints given');
   const format = raw.output ?? 'simple';
   if (!(formats as readonly string[]).includes(format)) {

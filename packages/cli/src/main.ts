@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// etcctl: the command. Runs with the process's streams. Ctrl+C (SIGINT) ends a watch with status 0,
-// as etcdctl v2's did, and `migrate` after the transaction in flight with 130 (SIGTERM: 143); any
-// other command it ends at once with 130, as a shell expects. A second Ctrl+C always exits at once.
+// etcctl: the command. Runs with the process's streams. A signal that ends it (SIGINT: Ctrl+C,
+// SIGTERM, SIGHUP) makes the status 128 + the signal's number, as a shell reports a process it
+// killed: 130, 143, 129. A command that is not watching exits at once; a watch (`watch`,
+// `exec-watch`, `cluster-health --forever`) is stopped first: its request cancelled, and the
+// command `exec-watch` is running given the same signal and waited for. A second signal while that
+// command has not ended kills it (SIGKILL).
+import { endingSignals, Interrupted, statusFor } from './interrupted.js';
 import { run } from './run.js';
 
 // For benchmarks (tooling/bench, bench:migrate): the process's peak memory, on stderr at exit.
@@ -10,23 +14,27 @@ if (process.env.ETCCTL_REPORT_RSS) {
 }
 
 const interrupt = new AbortController();
+const force = new AbortController();
 let watching = false;
-const stopBy = (signal: 'SIGINT' | 'SIGTERM') => Object.assign(new Error('interrupted'), { signal });
-process.on('SIGINT', () => {
-  if (watching && !interrupt.signal.aborted) interrupt.abort(stopBy('SIGINT'));
-  else process.exit(130);
-});
-process.exitCode = await run(process.argv.slice(2), process, {
-  signal: interrupt.signal,
-  onWatch: (options) => {
-    watching = true;
-    if (options?.sigterm) {
-      process.on('SIGTERM', () => {
-        if (!interrupt.signal.aborted) interrupt.abort(stopBy('SIGTERM'));
-        else process.exit(143);
-      });
+let interrupted: number | undefined;
+for (const name of endingSignals) {
+  process.on(name, () => {
+    if (!watching) process.exit(interrupted ?? statusFor(name));
+    if (interrupted === undefined) {
+      interrupted = statusFor(name);
+      interrupt.abort(new Interrupted(name));
+    } else {
+      force.abort(new Interrupted(name));
     }
+  });
+}
+const status = await run(process.argv.slice(2), process, {
+  signal: interrupt.signal,
+  force: force.signal,
+  onWatch: () => {
+    watching = true;
   },
 });
+process.exitCode = interrupted ?? status;
 // A pending stdin read (a password prompt that was not answered) must not keep the process alive.
 process.stdin.unref?.();

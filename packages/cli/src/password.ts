@@ -1,16 +1,27 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Io } from './io.js';
+import { stdinReader } from './stdin-reader.js';
 
 /**
- * Asks for a password. On a terminal the prompt goes to stderr and what is typed is not echoed
- * (readline with its output muted: Node's own, no dependency). Without a terminal it reads the first
- * line of stdin without a prompt, so scripts can pipe a password in. Resolves with `''` when stdin
- * ends first.
+ * Asks for a password. On a terminal the prompt goes to stderr (so it shows even when stdout is
+ * redirected; etcdctl v2 wrote it to stdout) and what is typed is not echoed (readline with its
+ * output muted: Node's own, no dependency). Without a terminal it does what etcdctl v2 did there:
+ * the prompt goes to stdout, the password is the next line of stdin, and a newline follows on
+ * stdout once it is read; etcdctl v2's `stty` complaints about a stdin that is not a terminal are
+ * not repeated. Resolves with `''` when stdin ends first.
  */
 export function askPassword(io: Io, prompt: string): Promise<string> {
+  if (io.stdin.isTTY !== true) {
+    io.stdout.write(prompt);
+    return stdinReader(io.stdin)
+      .line()
+      .then((line) => {
+        io.stdout.write('\n');
+        return line;
+      });
+  }
   return new Promise((resolve) => {
-    const tty = io.stdin.isTTY === true;
     let muted = false;
     const output = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -18,24 +29,18 @@ export function askPassword(io: Io, prompt: string): Promise<string> {
         done();
       },
     });
-    const rl = createInterface({
-      input: io.stdin,
-      output: tty ? output : undefined,
-      terminal: tty,
-    });
+    const rl = createInterface({ input: io.stdin, output, terminal: true });
     let answered = false;
     rl.on('line', (line) => {
       answered = true;
       rl.close();
-      if (tty) io.stderr.write('\n');
+      io.stderr.write('\n');
       resolve(line);
     });
     rl.on('close', () => {
       if (!answered) resolve('');
     });
-    if (tty) {
-      io.stderr.write(prompt);
-      muted = true;
-    }
+    io.stderr.write(prompt);
+    muted = true;
   });
 }

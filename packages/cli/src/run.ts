@@ -5,7 +5,7 @@ import { addKeyCommands } from './commands/keys.js';
 import { addMemberCommands } from './commands/member.js';
 import { addMigrateCommand } from './commands/migrate.js';
 import { addWatchCommands } from './commands/watch.js';
-import { Context, type Runner, type WatchingOptions } from './context.js';
+import { Context, type Runner } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
 import { report } from './report.js';
@@ -20,16 +20,26 @@ function version(): string {
 
 /** Options of `run()`. */
 export interface RunOptions {
-  /** Aborting it ends `watch`, `exec-watch` and `cluster-health --forever` with status 0 (main.ts: SIGINT). */
-  signal?: AbortSignal | undefined;
   /**
-   * Called when a command starts that `signal` ends (a watch, `migrate`): until then an interrupt
-   * may simply exit. With `sigterm`, SIGTERM should abort `signal` too (reason `{ signal: 'SIGTERM' }`).
+   * Aborting it stops `watch`, `exec-watch` and `cluster-health --forever` (main.ts: on SIGINT,
+   * SIGTERM or SIGHUP, with an `Interrupted` reason). `run()` then resolves with the command's own
+   * status (0); main.ts exits with the signal's.
    */
-  onWatch?: ((options?: WatchingOptions) => void) | undefined;
+  signal?: AbortSignal | undefined;
+  /** Aborting it (after `signal`) kills the command `exec-watch` is waiting for (SIGKILL). */
+  force?: AbortSignal | undefined;
+  /** Called when a command starts that `signal` ends (a watch): until then an interrupt may simply exit. */
+  onWatch?: (() => void) | undefined;
 }
 
-function program(io: Io): Command {
+/** What commander would have printed for a usage error (run() prints it, or etcdctl v2's line). */
+interface UsageErrorText {
+  text: string;
+  /** The help commander shows when a command is missing (`etcctl`, `etcctl user`). */
+  help: string;
+}
+
+function program(io: Io, usageError: UsageErrorText): Command {
   const root = new Command('etcctl')
     .description("A simple command line client for etcd's v2 API (etcdctl v2's commands).")
     .usage('[global options] command [command options] [arguments...]')
@@ -73,7 +83,14 @@ function program(io: Io): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      // Only help shown for a missing command goes here (errors go to outputError): run() prints
+      // it on stdout, with status 0, as etcdctl v2 did.
+      writeErr: (text) => {
+        usageError.help += text;
+      },
+      outputError: (text) => {
+        usageError.text += text;
+      },
     })
     .showSuggestionAfterError(true);
   return root;
@@ -86,8 +103,18 @@ function program(io: Io): Command {
  */
 export async function run(argv: readonly string[], io: Io, options: RunOptions = {}): Promise<number> {
   const signal = options.signal ?? new AbortController().signal;
-  const root = program(io);
-  const ctx = new Context(root, io, signal, options.onWatch);
+  const usageError: UsageErrorText = { text: '', help: '' };
+  const root = program(io, usageError);
+  const ctx = new Context(
+    root,
+    io,
+    {
+      signal,
+      force: options.force ?? new AbortController().signal,
+      onWatch: options.onWatch,
+    },
+    argv,
+  );
   let failure: unknown;
   // commander awaits the promise an action returns; errors are kept for the report below.
   const action: Runner = (work) =>
@@ -111,7 +138,11 @@ export async function run(argv: readonly string[], io: Io, options: RunOptions =
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
         return ExitCode.success;
-      if (error.code === 'commander.help') return ExitCode.success;
+      if (error.code === 'commander.help') {
+        io.stdout.write(usageError.help);
+        return ExitCode.success;
+      }
+      io.stderr.write(goFlagError(error, usageError.text, argv));
       if (error.code === 'commander.unknownCommand') return ExitCode.unknownCommand;
       return error.exitCode === 0 ? ExitCode.success : ExitCode.badArgs;
     }
@@ -123,4 +154,27 @@ export async function run(argv: readonly string[], io: Io, options: RunOptions =
   const reported = report(failure, ctx.style);
   if (reported.lines.length > 0) io.stderr.write(`${reported.lines.join('\n')}\n`);
   return reported.exitCode;
+}
+
+/**
+ * The stderr line of a usage error: an unknown flag and a flag without its value get the line Go's
+ * flag package printed for etcdctl v2 (`flag provided but not defined: -frob`, `flag needs an
+ * argument: -o`, the flag named as it was typed, with one dash); the rest keep commander's words.
+ * etcdctl v2 also printed the command's help on stdout after these: etcctl does not.
+ */
+function goFlagError(error: CommanderError, text: string, argv: readonly string[]): string {
+  if (error.code === 'commander.unknownOption') {
+    const typed = /unknown option '([^']+)'/.exec(error.message)?.[1];
+    if (typed !== undefined)
+      return `flag provided but not defined: -${typed.replace(/^-+/, '').split('=')[0]}\n`;
+  }
+  if (error.code === 'commander.optionMissingArgument') {
+    const flags = /option '([^']+)'/.exec(error.message)?.[1];
+    if (flags !== undefined) {
+      const forms = flags.split(/[ ,|]+/).filter((form) => form.startsWith('-'));
+      const typed = [...argv].reverse().find((arg) => forms.includes(arg)) ?? forms.at(-1) ?? flags;
+      return `flag needs an argument: -${typed.replace(/^-+/, '')}\n`;
+    }
+  }
+  return text;
 }

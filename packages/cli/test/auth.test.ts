@@ -27,11 +27,17 @@ const failed = (stderr: string) => ({ stdout: '', stderr, code: 1 });
 test('users, roles and auth, as etcdctl v2 prints them; refused credentials', async () => {
   expect(await ours(['user', 'list'])).toEqual(ok(''));
   expect(await ours(['user', 'add', 'root:rootpw'])).toEqual(ok('User root created\n'));
-  // The password from stdin when it is not given and stdin is not a terminal.
-  expect(await ours(['user', 'add', 'app'], { stdin: 'apppw\n' })).toEqual(ok('User app created\n'));
-  expect(await ours(['user', 'add', 'empty'], { stdin: '' })).toEqual(
-    failed('auth: Cannot create user empty with an empty password\n'),
+  // The password from stdin when it is not given and stdin is not a terminal: the prompt and a
+  // newline on stdout, as etcdctl v2 wrote them.
+  expect(await ours(['user', 'add', 'app'], { stdin: 'apppw\n' })).toEqual(
+    ok('New password: \nUser app created\n'),
   );
+  expect(await ours(['user', 'add', 'empty'], { stdin: '' })).toEqual({
+    stdout: 'New password: \n',
+    stderr: 'auth: Cannot create user empty with an empty password\n',
+    code: 1,
+  });
+  expect(await ours(['user', 'add', 'app:other'])).toEqual(failed('User app already exists\n'));
   expect(await ours(['user', 'list'])).toEqual(ok('app\nroot\n'));
   expect(await ours(['user', 'get', 'nobody'])).toEqual(failed('auth: User nobody does not exist.\n'));
   expect(await ours(['user', 'get'])).toEqual(failed('Please provide a username\n'));
@@ -59,7 +65,8 @@ test('users, roles and auth, as etcdctl v2 prints them; refused credentials', as
   );
   expect(await ours(['role', 'list'])).toEqual(ok('reader\nroot\n'));
   expect(await ours(['user', 'grant', 'app', '--roles', 'reader'])).toEqual(ok('User app updated\n'));
-  expect(await ours(['user', 'get', 'app'])).toEqual(ok('User: app\nRoles: reader\n'));
+  // etcdctl v2's line: one space per role before the names (see rolesLine).
+  expect(await ours(['user', 'get', 'app'])).toEqual(ok('User: app\nRoles:  reader\n'));
   expect(await ours(['user', 'grant', 'app'])).toEqual(failed('No roles specified; please use `--roles`\n'));
 
   expect(await ours(['auth', 'enable'])).toEqual(ok('Authentication Enabled\n'));
@@ -78,11 +85,19 @@ test('users, roles and auth, as etcdctl v2 prints them; refused credentials', as
   expect(await ours(['-u', 'root:rootpw', 'user', 'list'])).toEqual(ok('app\nroot\n'));
   // --username without a password: asked for (from stdin here: no terminal).
   expect(await ours(['-u', 'root', 'user', 'get', 'app'], { stdin: 'rootpw\n' })).toEqual(
-    ok('User: app\nRoles: reader\n'),
+    ok('Password: \nUser: app\nRoles:  reader\n'),
   );
-  expect(await ours(['-u', 'root:rootpw', 'user', 'passwd', 'app'], { stdin: 'newpw\n' })).toEqual(
-    ok('Password updated\n'),
+  // Two prompts, one line of stdin each.
+  expect(await ours(['-u', 'root', 'user', 'passwd', 'app'], { stdin: 'rootpw\nnewpw\n' })).toEqual(
+    ok('Password: \nNew password: \nPassword updated\n'),
   );
+  expect(await ours(['-u', 'root:rootpw', 'user', 'passwd', 'ghost'], { stdin: 'pw\n' })).toEqual({
+    stdout: 'New password: \n',
+    stderr: 'auth: User ghost does not exist.\n',
+    code: 1,
+  });
+  // etcd refuses a role list without root's credentials; etcdctl v2 printed the status alone.
+  expect(await ours(['-u', 'root:wrong', 'role', 'list'])).toEqual(failed('unexpected status code 401\n'));
   expect(await ours(['-u', 'root:rootpw', 'set', '/app/x', '1'])).toEqual(ok('1\n'));
   expect(await ours(['-u', 'app:newpw', 'get', '/app/x'])).toEqual(ok('1\n'));
   // app may read /app/* but no longer write there.

@@ -50,3 +50,44 @@ test.skipIf(script === undefined)(
     expect(result.output).not.toContain('sekret');
   },
 );
+
+test.skipIf(script === undefined)(
+  'two prompts on the terminal (--username, then user add), in that order, neither echoed',
+  async () => {
+    const user = `cli-tty-${process.pid}`;
+    const env = { ETCDCTL_ENDPOINTS: url };
+    const command = `'${process.execPath}' '${bin}' --username someone user add ${user}`;
+    const result = await new Promise<{ output: string; code: number | null }>((resolve, reject) => {
+      const child = spawn(script as string, ['-qec', command, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH, ...env },
+      });
+      let output = '';
+      const answers = [
+        ['Password: ', 'first-secret\r'],
+        ['New password: ', 'second-secret\r'],
+      ];
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+        const next = answers[0];
+        if (next !== undefined && output.endsWith(next[0] as string)) {
+          answers.shift();
+          child.stdin.write(next[1] as string);
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ output, code });
+      });
+    });
+    try {
+      expect(result.code).toBe(0);
+      expect(result.output.replaceAll('\r', '')).toBe(`Password: \nNew password: \nUser ${user} created\n`);
+      expect(result.output).not.toContain('secret');
+    } finally {
+      await runChild(process.execPath, [bin, 'user', 'remove', user], { env });
+    }
+  },
+);

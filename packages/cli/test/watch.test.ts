@@ -33,11 +33,16 @@ async function currentIndex(): Promise<number> {
 function untilLines(
   args: readonly string[],
   lines: number,
+  tool: 'etcctl' | 'etcdctl' = 'etcctl',
 ): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const [file, argv, env] =
+      tool === 'etcctl'
+        ? [process.execPath, [bin, ...args], {}]
+        : [etcdctlPath as string, [...args], { ETCDCTL_API: '2' }];
+    const child = spawn(file, argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH, ETCDCTL_ENDPOINTS: url },
+      env: { PATH: process.env.PATH, ETCDCTL_ENDPOINTS: url, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -92,12 +97,12 @@ describe('watch', () => {
     expect(deleted.stdout).toBe(`[delete] ${dir}/sub/k\nPrevNode.Value: v\n`);
   });
 
-  test('--forever prints every change until interrupted, then exits 0', async () => {
+  test('--forever prints every change until interrupted (Ctrl+C: status 130)', async () => {
     const key = `${root}/forever`;
     const from = await currentIndex();
     for (const value of ['a', 'b', 'c']) expect((await ours(['set', key, value])).code).toBe(0);
     const ran = await untilLines(['watch', '--forever', '--after-index', String(from), key], 3);
-    expect(ran).toEqual({ stdout: 'a\nb\nc\n', stderr: '', code: 0 });
+    expect(ran).toEqual({ stdout: 'a\nb\nc\n', stderr: '', code: 130 });
   });
 
   test('a history etcd has cleared: etcd error 401, status 4', async () => {
@@ -143,9 +148,31 @@ describe('exec-watch', () => {
       ],
       2,
     );
-    expect(ran.code).toBe(0);
+    expect(ran.code).toBe(130);
     expect(ran.stdout).toBe(`set|${dir}/a|x y|${from + 1}\ndelete|${dir}/a||${from + 3}\n`);
     expect(ran.stderr).toBe(`Ignored dir ${dir}/d change\n`);
+  });
+
+  test(`the key last, after the command (the form Debian's etcdctl 3.4 needs): as etcdctl v2`, async () => {
+    const key = `${root}/exec-last`;
+    const from = await currentIndex();
+    expect((await ours(['set', key, 'v1'])).code).toBe(0);
+    const args = [
+      'exec-watch',
+      '--after-index',
+      String(from),
+      '--',
+      'sh',
+      '-c',
+      'echo "$ETCD_WATCH_ACTION $ETCD_WATCH_KEY=$ETCD_WATCH_VALUE"',
+      key,
+    ];
+    const ran = await untilLines(args, 1);
+    expect(ran).toEqual({ stdout: `set ${key}=v1\n`, stderr: '', code: 130 });
+    if (etcdctlPath !== undefined) {
+      const theirs = await untilLines(args, 1, 'etcdctl');
+      expect(theirs).toEqual({ stdout: ran.stdout, stderr: '', code: 0 });
+    }
   });
 
   test('a command that cannot start: status 1', async () => {

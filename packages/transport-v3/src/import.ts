@@ -4,7 +4,7 @@
  * The migration command of `@etc/cli` (`etcctl migrate`) is built on it.
  */
 import { type Layout, leaseIdFor } from './layout.js';
-import type { RequestOp } from './proto/messages.js';
+import type { RangeResponse, RequestOp } from './proto/messages.js';
 import { nodePut } from './v2/store.js';
 import { kvAccess, type V3Adapter } from './v3-adapter.js';
 
@@ -228,23 +228,22 @@ export async function importV2Tree(
       : [nodes as ImportNode];
   const recordBytes = Buffer.byteLength(layout.eventKey) + importRecord.length + OP_OVERHEAD;
 
-  // What the target tree holds now: its keys and their leases (values are not needed).
-  const existing = (await access(
-    {
-      run: async (kv) => {
-        const out = new Map<string, bigint>();
-        let from = layout.treeStart;
-        for (;;) {
-          const page = await kv.range({ key: from, rangeEnd: layout.treeEnd, keysOnly: true, limit: 10_000 });
-          for (const each of page.kvs) out.set(each.key, each.lease);
-          const last = page.kvs[page.kvs.length - 1];
-          if (!page.more || last === undefined) return out;
-          from = `${last.key}\0`;
-        }
+  // What the target tree holds now: its keys and their leases (values are not needed), a page per
+  // call, so that the adapter's timeout and attempt timeout bound a page, not the whole listing.
+  const existing = new Map<string, bigint>();
+  for (let from = layout.treeStart; ; ) {
+    const start = from;
+    const page = (await access(
+      {
+        run: (kv) => kv.range({ key: start, rangeEnd: layout.treeEnd, keysOnly: true, limit: 10_000 }),
       },
-    },
-    'read',
-  )) as Map<string, bigint>;
+      'read',
+    )) as RangeResponse;
+    for (const each of page.kvs) existing.set(each.key, each.lease);
+    const last = page.kvs[page.kvs.length - 1];
+    if (!page.more || last === undefined) break;
+    from = `${last.key}\0`;
+  }
   const oldLeases = new Set<bigint>();
   for (const lease of existing.values()) if (lease !== 0n) oldLeases.add(lease);
 

@@ -8,6 +8,14 @@ import { DEFAULT_PREFIX } from './layout.js';
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';
 /** The default per-call timeout in milliseconds (waits without their own timeout have none). */
 export const DEFAULT_TIMEOUT = 30_000;
+/**
+ * The default time one attempt on one member may take, in milliseconds: longer than etcd's own
+ * request timeout with its default election timeout (5 s + 2 × 1 s), so no write etcd would still
+ * answer is cut, and short enough that a call moves past a member that stopped answering with two
+ * thirds of the default `timeout` left. (A write lost in a leader change ends sooner: see
+ * `term-watch.ts`.)
+ */
+export const DEFAULT_ATTEMPT_TIMEOUT = 10_000;
 
 /** The options of `V3Adapter`. */
 export interface V3AdapterOptions {
@@ -32,8 +40,10 @@ export interface V3AdapterOptions {
   auth?: { username: string; password: string } | undefined;
   /**
    * Milliseconds one attempt on one member may take before the call moves on to the next member
-   * (reads and waits) or gives up with `OutcomeUnknown` (writes); for a wait it bounds the time until
-   * etcd has created the watch. Default: no limit per attempt.
+   * (reads and waits) or gives up with `OutcomeUnknown` (writes); for a wait it bounds only the time
+   * until etcd has created the watch. Default `10_000` (above etcd's own request timeout of 5 s plus
+   * two election timeouts, 7 s with etcd's defaults, so a write etcd still answers is not cut);
+   * `Infinity`: no limit per attempt.
    */
   attemptTimeout?: number | undefined;
   /**
@@ -198,7 +208,7 @@ export function resolveV3Options(options: V3AdapterOptions | undefined): Resolve
     timeout,
     tls: checkTlsOptions(options.tls),
     auth: checkAuth(options.auth),
-    attemptTimeout: positiveMs('attemptTimeout', options.attemptTimeout, Number.POSITIVE_INFINITY),
+    attemptTimeout: positiveMs('attemptTimeout', options.attemptTimeout, DEFAULT_ATTEMPT_TIMEOUT),
     keepAlive: positiveMs('keepAlive', options.keepAlive, 10_000),
     syncInterval,
     layers: checkLayers(options.layers),

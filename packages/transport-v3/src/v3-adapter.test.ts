@@ -3,6 +3,7 @@ import { ConnectionError, ConnectionRefused, EventIndexCleared, Got, Unauthorize
 import { type EtcdCluster, freePort, startEtcd, startProxy } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { etcdV3 } from './etcd-v3.js';
+import { DEFAULT_ATTEMPT_TIMEOUT, resolveV3Options } from './options.js';
 import { V3Adapter } from './v3-adapter.js';
 
 const binary = inject('etcdBin') || undefined;
@@ -127,6 +128,24 @@ describe('V3Adapter on an etcd without the v2 API', () => {
       expect((await keep).value).toBe('x');
     } finally {
       await client.close();
+    }
+  });
+
+  it('attemptTimeout bounds a wait only until etcd has created its watch: longer waits go on', async () => {
+    const client = etcdV3(url(), { attemptTimeout: 1_000 });
+    const writer = etcdV3(url());
+    try {
+      const start = await writer.set('/attempt/base', 'x');
+      const future = client.wait('/attempt/future'); // on the shared watcher
+      const past = client.wait('/attempt/past', { index: start.modifiedIndex }); // a watcher of its own
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const a = await writer.set('/attempt/future', 'a');
+      const b = await writer.set('/attempt/past', 'b');
+      expect((await future).modifiedIndex).toBe(a.modifiedIndex);
+      expect((await past).modifiedIndex).toBe(b.modifiedIndex);
+    } finally {
+      await client.close();
+      await writer.close();
     }
   });
 
@@ -277,6 +296,13 @@ describe('V3Adapter on an etcd without the v2 API', () => {
     expect(new V3Adapter({ endpoints: 'http://127.0.0.1:1,http://127.0.0.1:2' }).url).toBe(
       'http://127.0.0.1:1',
     );
+    // One attempt is bounded by default, above etcd's own request timeout (7 s with its defaults).
+    expect(DEFAULT_ATTEMPT_TIMEOUT).toBe(10_000);
+    expect(resolveV3Options(undefined).attemptTimeout).toBe(DEFAULT_ATTEMPT_TIMEOUT);
+    expect(resolveV3Options({ attemptTimeout: Number.POSITIVE_INFINITY }).attemptTimeout).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    expect(() => new V3Adapter({ attemptTimeout: 0 })).toThrow(/attemptTimeout/);
   });
 });
 

@@ -8,6 +8,7 @@
  * one member.
  */
 import {
+  type AbortLike,
   type Adapter,
   type AppendRequest,
   Call,
@@ -33,6 +34,7 @@ import { memberUrls } from './member-urls.js';
 import { MemberList } from './members.js';
 import { resolveV3Options, type V3AdapterOptions } from './options.js';
 import type { ResponseHeader } from './proto/messages.js';
+import { TermWatch } from './term-watch.js';
 import type { KvPort } from './v2/snapshot.js';
 import { checkIndex, V2Store } from './v2/store.js';
 import { WatchHub } from './watch-hub.js';
@@ -69,6 +71,8 @@ export class V3Adapter implements Adapter {
   #syncing: Promise<unknown> | undefined;
   /** Members `sync()` removed: closed with the adapter (their calls under way end on their own). */
   readonly #retired = new Set<Member>();
+  /** Ends calls left waiting on a member across a raft leader change (see `term-watch.ts`). */
+  readonly #terms: TermWatch<Member>;
 
   /** Checks the options (a `TypeError` names what is wrong); connects on the first call. */
   constructor(options?: V3AdapterOptions) {
@@ -77,6 +81,16 @@ export class V3Adapter implements Adapter {
     this.#connect = (url) => new Member(new GrpcConnection(url, o.tls, o.keepAlive));
     this.#members = new MemberList(o.endpoints.map(this.#connect));
     this.#tokens = new TokenSource(o.auth);
+    const tokens = this.#tokens;
+    const eventKey = this.layout.eventKey;
+    this.#terms = new TermWatch<Member>(
+      async (member, signal) =>
+        (
+          await tokens.with(member, signal, (token) =>
+            member.range({ key: eventKey, countOnly: true, serializable: true }, { token, signal }),
+          )
+        ).header.raftTerm,
+    );
     this.#closing = new Closing(() => this.url);
     this.layers = Object.freeze([
       this.#closing,
@@ -158,6 +172,7 @@ export class V3Adapter implements Adapter {
   async close(): Promise<void> {
     clearInterval(this.#syncTimer);
     this.#closing.close();
+    this.#terms.close();
     for (const hub of this.#hubs.values()) hub.close();
     for (const member of [...this.#members.all, ...this.#retired]) member.close();
   }
@@ -170,8 +185,11 @@ export class V3Adapter implements Adapter {
   async #core(call: Call): Promise<unknown> {
     const member = call.member as Member;
     const signal = call.attempt;
-    const answered = (header: ResponseHeader) =>
+    const terms = this.#terms;
+    const answered = (header: ResponseHeader) => {
+      terms.observe(header.raftTerm);
       call.answered({ endpoint: member.url, clusterId: header.clusterId.toString(16) });
+    };
     if (call.kind === 'wait') {
       const request = call.request as GetRequest;
       checkIndex('waitIndex', request.waitIndex);
@@ -194,16 +212,20 @@ export class V3Adapter implements Adapter {
       return hub.wait(request, signal, answered);
     }
     const tokens = this.#tokens;
+    // Each exchange is watched for a leader change that would leave it unanswered (term-watch.ts).
     const send = <T extends { header: ResponseHeader }>(
-      fn: (ctx: { token: string | undefined; signal: typeof signal }) => Promise<T>,
+      fn: (ctx: { token: string | undefined; signal: AbortLike }) => Promise<T>,
+      write = false,
     ): Promise<T> =>
-      tokens.with(member, signal, async (token) => {
-        const answer = await fn({ token, signal });
-        answered(answer.header);
-        return answer;
-      });
+      terms.run(member, write, signal, (exchange) =>
+        tokens.with(member, exchange, async (token) => {
+          const answer = await fn({ token, signal: exchange });
+          answered(answer.header);
+          return answer;
+        }),
+      );
     const kv: KvPort = {
-      txn: (request, kind) => send((ctx) => member.txn(request, kind, ctx)),
+      txn: (request, kind) => send((ctx) => member.txn(request, kind, ctx), kind === 'write'),
       range: (request) => send((ctx) => member.range(request, ctx)),
       leaseGrant: async (ttl, id) => {
         const answer = await send((ctx) => member.leaseGrant(ttl, id, ctx));

@@ -62,6 +62,10 @@ interface Shared extends Handler {
   /** The revision from which `buffer` is complete. */
   bufferFrom: number;
   buffer: V2Event[];
+  /** True once etcd has answered its creation. */
+  created: boolean;
+  /** Told the header of etcd's creation answer (waits that joined before it came). */
+  onCreated: Array<(header: ResponseHeader) => void>;
   waiters: Waiters;
   linger: NodeJS.Timeout | undefined;
 }
@@ -161,8 +165,10 @@ export class WatchHub {
     signal: AbortLike,
     answered: (header: ResponseHeader) => void,
   ): Promise<EtcdResult> {
+    // The member's answer here is checked (cluster id) with the watch's creation, not before:
+    // that answer is what ends the attempt's time limit, which must bound the wait until etcd has
+    // created its watch.
     const header = await this.current(signal);
-    answered(header);
     const startIndex = header.revision;
     const since = request.waitIndex || startIndex + 1;
     const waiter = (settle: Waiter['settle']): Waiter => ({
@@ -174,7 +180,7 @@ export class WatchHub {
     });
     if (since > startIndex) {
       const shared = this.sharedFrom(since, signal);
-      if (since >= shared.bufferFrom) return this.join(shared, signal, waiter);
+      if (since >= shared.bufferFrom) return this.join(shared, signal, header, answered, waiter);
     }
     return this.own(since, signal, answered, waiter);
   }
@@ -192,9 +198,17 @@ export class WatchHub {
       start: since,
       bufferFrom: since,
       buffer: [],
+      created: false,
+      onCreated: [],
       waiters: new Waiters(),
       linger: undefined,
       onResponse: (response) => {
+        if (response.created && !shared.created) {
+          shared.created = true;
+          const joined = shared.onCreated;
+          shared.onCreated = [];
+          for (const tell of joined) tell(response.header);
+        }
         if (response.compactRevision > 0 || response.canceled) {
           // It fell behind a compaction or etcd dropped it: its waits start over elsewhere.
           const why = response.cancelReason || `compacted at ${response.compactRevision}`;
@@ -229,10 +243,15 @@ export class WatchHub {
     return shared;
   }
 
-  /** Attaches a wait to the shared watcher, answering it from the buffer when an event already went by. */
+  /**
+   * Attaches a wait to the shared watcher, answering it from the buffer when an event already went
+   * by. `answered` is told once the watcher exists in etcd (at once when it already does).
+   */
   private join(
     shared: Shared,
     signal: AbortLike,
+    current: ResponseHeader,
+    answered: (header: ResponseHeader) => void,
     make: (settle: Waiter['settle']) => Waiter,
   ): Promise<EtcdResult> {
     return new Promise<EtcdResult>((resolve, reject) => {
@@ -243,6 +262,10 @@ export class WatchHub {
         done = true;
         signal.removeEventListener('abort', onAbort);
         shared.waiters.delete(w);
+        if (!shared.created) {
+          const at = shared.onCreated.indexOf(created);
+          if (at >= 0) shared.onCreated.splice(at, 1);
+        }
         if (shared.waiters.size === 0 && this.shared === shared) {
           shared.linger = setTimeout(() => this.dropShared(shared, true), LINGER_MS);
           shared.linger.unref();
@@ -250,12 +273,25 @@ export class WatchHub {
         if (error === undefined) resolve(result as EtcdResult);
         else reject(error);
       });
-      for (const event of shared.buffer) {
-        if (event.revision >= w.since && liveMatch(w.key, w.recursive, event)) {
-          resolve(event.result(w.startIndex));
-          return;
+      const created = (header: ResponseHeader): boolean => {
+        if (done) return false;
+        try {
+          answered(header);
+          return true;
+        } catch (error) {
+          w.settle(error);
+          return false;
         }
-      }
+      };
+      if (shared.created) {
+        if (!created(current)) return;
+        for (const event of shared.buffer) {
+          if (event.revision >= w.since && liveMatch(w.key, w.recursive, event)) {
+            resolve(event.result(w.startIndex));
+            return;
+          }
+        }
+      } else shared.onCreated.push(created);
       shared.waiters.add(w);
       signal.addEventListener('abort', onAbort, { once: true });
     });

@@ -31,10 +31,13 @@ interface Write {
   index: number;
 }
 
-/** A v3 client over every member, `first` first (so it is the member in use). */
+/**
+ * A v3 client over every member, `first` first (so it is the member in use), with the default
+ * options: recovery after a leader's death must not depend on tuning.
+ */
 function clientOn(first: EtcdMember): Client {
   const rest = cluster.members.filter((member) => member !== first).map((member) => member.clientUrl);
-  return etcdV3([first.clientUrl, ...rest], { timeout: 8_000, attemptTimeout: 3_000 });
+  return etcdV3([first.clientUrl, ...rest]);
 }
 
 function concerns(watch: { key: string; recursive: boolean }, key: string): boolean {
@@ -90,14 +93,15 @@ async function checkReadable(client: Client, acked: readonly Write[]): Promise<v
 /**
  * Sequential writes to four keys with watchers on them, from a client on `on` (default: the
  * victim), `victim` SIGKILLed after 30 writes; returns the milliseconds from the kill to the first
- * write acknowledged after it and the number of writes that failed, once every acknowledged write
- * has been read back and every watcher has caught up.
+ * write acknowledged after it, the number of writes that failed and how (the writes carry no
+ * timeout of their own: the adapter's defaults decide), once every acknowledged write has been read
+ * back and every watcher has caught up.
  */
 async function killUnderLoad(
   round: number,
   victim: EtcdMember,
   on: EtcdMember = victim,
-): Promise<{ recovery: number; unknown: number }> {
+): Promise<{ recovery: number; unknown: number; failures: string[] }> {
   const client = clientOn(on);
   const base = `/v3-cluster-${round}`;
   const keys = [`${base}/a`, `${base}/b`, `${base}/sub/c`, `${base}/sub/d`];
@@ -112,6 +116,7 @@ async function killUnderLoad(
     ].map((w) => ({ ...w, recorder: new Recorder(client, w.key, { index: from, recursive: w.recursive }) }));
     const acked: Write[] = [];
     const uncertain: (Omit<Write, 'index'> & { error: unknown })[] = [];
+    const failures: string[] = [];
     let killing: Promise<void> | undefined;
     let killedAt = 0;
     let recovery: number | undefined;
@@ -122,12 +127,16 @@ async function killUnderLoad(
       }
       const key = keys[i % keys.length] as string;
       const value = `v${i}`;
+      const sentAt = performance.now();
       try {
-        const result = await client.set(key, value, { timeout: 5_000 });
+        const result = await client.set(key, value);
         if (killing && recovery === undefined) recovery = performance.now() - killedAt;
         acked.push({ key, value, index: result.node.modifiedIndex as number });
       } catch (error) {
         expect(error).toBeInstanceOf(EtcException);
+        failures.push(
+          `write ${i} failed after ${(performance.now() - sentAt).toFixed(0)} ms (${(performance.now() - killedAt).toFixed(0)} ms after the kill): ${String(error)}`,
+        );
         uncertain.push({ key, value, error });
         await sleep(25);
       }
@@ -149,7 +158,7 @@ async function killUnderLoad(
       }, 20_000);
       checkWatcher(watch, acked, uncertain);
     }
-    return { recovery, unknown: uncertain.length };
+    return { recovery, unknown: uncertain.length, failures };
   } finally {
     await client.close();
   }
@@ -202,6 +211,8 @@ describe('etcdV3 on a 3-member cluster without v2, losing members', () => {
     console.log(
       `etcdV3 recovery (kill to first acknowledged write): leader in use ${onLeader.recovery.toFixed(0)} ms (${onLeader.unknown} writes failed), follower in use ${onFollower.recovery.toFixed(0)} ms (${onFollower.unknown} failed), leader under a client on a follower ${underFollower.recovery.toFixed(0)} ms (${underFollower.unknown} failed)`,
     );
+    for (const failed of [...onLeader.failures, ...onFollower.failures, ...underFollower.failures])
+      console.log(failed);
     // The target is under 5 s; asserted loosely, as the machine is shared with other work.
     expect(onLeader.recovery).toBeLessThan(15_000);
     expect(onFollower.recovery).toBeLessThan(15_000);

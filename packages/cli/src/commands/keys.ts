@@ -1,21 +1,15 @@
-import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { CliError, usage } from '../cli-error.js';
 import type { Context, Runner } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { lsLines, responseLines } from '../output.js';
+import { stdinReader } from '../stdin-reader.js';
 import { integer } from './parse.js';
-
-/** Reads stdin to its end (etcdctl v2's `argOrStdin`: the value of `set`/`mk`/`update` when absent). */
-async function readAll(stdin: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 async function valueArg(ctx: Context, value: string | undefined): Promise<string> {
   if (value !== undefined) return value;
-  const read = await readAll(ctx.io.stdin);
+  // etcdctl v2's `argOrStdin`: the rest of stdin (after a password read from it, if one was).
+  const read = await stdinReader(ctx.io.stdin).rest();
   if (read === '') throw usage('value required');
   return read;
 }
@@ -69,8 +63,9 @@ export function addKeyCommands(program: Command, run: Runner): void {
       ) =>
         run(async (ctx) => {
           const k = keyArg(key);
-          const v = await valueArg(ctx, value);
+          // The client first: a `--username` password is the first line of stdin, the value the rest.
           const client = await ctx.client();
+          const v = await valueArg(ctx, value);
           const result = await client.set(k, v, {
             ...ttlOption(options.ttl),
             ...(options.swapWithValue ? { prevValue: options.swapWithValue } : {}),
@@ -91,8 +86,9 @@ export function addKeyCommands(program: Command, run: Runner): void {
       (key: string | undefined, value: string | undefined, options: { inOrder?: boolean; ttl?: number }) =>
         run(async (ctx) => {
           const k = keyArg(key);
-          const v = await valueArg(ctx, value);
+          // The client first: a `--username` password is the first line of stdin, the value the rest.
           const client = await ctx.client();
+          const v = await valueArg(ctx, value);
           const result = options.inOrder
             ? await client.append(k, v, ttlOption(options.ttl))
             : await client.create(k, v, ttlOption(options.ttl));
@@ -133,8 +129,9 @@ export function addKeyCommands(program: Command, run: Runner): void {
     .action((key: string | undefined, value: string | undefined, options: { ttl?: number }) =>
       run(async (ctx) => {
         const k = keyArg(key);
-        const v = await valueArg(ctx, value);
+        // The client first: a `--username` password is the first line of stdin, the value the rest.
         const client = await ctx.client();
+        const v = await valueArg(ctx, value);
         const result = await client.update(k, v, ttlOption(options.ttl));
         ctx.print(responseLines(result, ctx.globals.format));
       }),

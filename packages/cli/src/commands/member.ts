@@ -13,9 +13,11 @@ export function addMemberCommands(program: Command, run: Runner): void {
   member
     .command('list')
     .description('enumerate existing cluster members')
-    .action(() =>
+    .allowExcessArguments(true)
+    .action((_options: unknown, command: Command) =>
       run(async (ctx) => {
         ctx.style = 'admin';
+        if (command.args.length !== 0) throw fail('No arguments accepted');
         const client = await ctx.client();
         const members = await client.cluster.members();
         let leaderId: string;

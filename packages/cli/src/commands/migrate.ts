@@ -5,6 +5,7 @@ import { CliError, usage } from '../cli-error.js';
 import { clientOptions, loadTransportV3, readPem } from '../client-factory.js';
 import type { Context, Runner } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
+import { Interrupted } from '../interrupted.js';
 import { askPassword } from '../password.js';
 import { type Progress, progressFor } from '../progress.js';
 import { ChangeFeed } from './change-feed.js';
@@ -204,11 +205,19 @@ async function targetOptions(
   return out;
 }
 
-/** The exit status of a run ended by a signal: 130 for SIGINT, 143 for SIGTERM (as a shell shows them). */
+/** The signal that stopped the run (main.ts aborts with an `Interrupted`), if it says. */
+function stoppedBy(signal: AbortSignal): string | undefined {
+  return signal.reason instanceof Interrupted ? signal.reason.signalName : undefined;
+}
+
+/** The exit status of a run ended by a signal: 128 + its number, as a shell shows it (130 for Ctrl+C). */
 function interruptedStatus(signal: AbortSignal): ExitCode {
-  return (signal.reason as { signal?: unknown } | undefined)?.signal === 'SIGTERM'
+  const name = stoppedBy(signal);
+  return name === 'SIGTERM'
     ? ExitCode.terminated
-    : ExitCode.interrupted;
+    : name === 'SIGHUP'
+      ? ExitCode.hangup
+      : ExitCode.interrupted;
 }
 
 async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
@@ -259,8 +268,14 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     if (error instanceof TypeError) throw usage(error.message);
     throw error;
   }
-  // Ctrl+C or SIGTERM end the run after the transaction in flight (a second Ctrl+C at once).
-  ctx.watching({ sigterm: true });
+  // Ctrl+C, SIGTERM or SIGHUP end the run after the transaction in flight (main.ts exits with 128 +
+  // the signal's number); a second signal closes the connections, so it ends at once.
+  ctx.watching();
+  const closeNow = () => {
+    void source.close();
+    void adapter.close();
+  };
+  ctx.force.addEventListener('abort', closeNow, { once: true });
   let progress: Progress | undefined;
   let feed: ChangeFeed | undefined;
   try {
@@ -361,12 +376,13 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       throw error;
     }
     feed = undefined;
-    const how = (ctx.signal.reason as { signal?: unknown } | undefined)?.signal;
+    const how = stoppedBy(ctx.signal);
     ctx.print([
       `followed: applied ${plural(followed.applied, 'change')} up to etcd index ${followed.index}${followed.refreshed > 0 ? `, ${plural(followed.refreshed, 'TTL refresh', 'TTL refreshes')}` : ''}${followed.resnapshots > 0 ? ` (${plural(followed.resnapshots, 'new snapshot')} after etcd cleared its history)` : ''}; stopped by ${typeof how === 'string' ? how : 'an interrupt'}`,
     ]);
     throw new CliError(interruptedStatus(ctx.signal));
   } finally {
+    ctx.force.removeEventListener('abort', closeNow);
     progress?.stop();
     await feed?.stop();
     await Promise.all([source.close(), adapter.close()]);

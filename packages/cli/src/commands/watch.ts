@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { CliError, usage } from '../cli-error.js';
 import type { Context, Runner } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
+import { Interrupted } from '../interrupted.js';
 import { responseLines } from '../output.js';
 import { integer } from './parse.js';
 
@@ -39,12 +40,20 @@ async function watchLoop(
   }
 }
 
-/** Runs `argv` with the change in its environment; resolves when it exits. */
+/**
+ * Runs `argv` with the change in its environment; resolves when it exits. It runs in a process
+ * group of its own, so that stopping etcctl (SIGINT, SIGTERM, SIGHUP) reaches it and whatever it
+ * started: the group gets the same signal, and etcctl waits for the command to end (a second signal
+ * kills the group with SIGKILL). A Ctrl+C on the terminal reaches the command through etcctl only,
+ * once.
+ */
 function runFor(ctx: Context, argv: readonly string[], event: EtcdResult): Promise<void> {
   const [file, ...args] = argv as [string, ...string[]];
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own (POSIX; on Windows `detached` would open a console instead).
+      detached: process.platform !== 'win32',
       env: {
         ...ctx.io.env,
         ETCD_WATCH_ACTION: event.action,
@@ -53,13 +62,61 @@ function runFor(ctx: Context, argv: readonly string[], event: EtcdResult): Promi
         ETCD_WATCH_VALUE: event.value ?? '',
       },
     });
+    const signalGroup = (signal: NodeJS.Signals) => {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        if (process.platform === 'win32') child.kill(signal);
+        else process.kill(-child.pid, signal);
+      } catch {
+        // The group is gone already.
+      }
+    };
+    const onStop = () => {
+      const reason: unknown = ctx.signal.reason;
+      signalGroup(reason instanceof Interrupted ? reason.signalName : 'SIGTERM');
+    };
+    const onForce = () => signalGroup('SIGKILL');
+    const settle = () => {
+      ctx.signal.removeEventListener('abort', onStop);
+      ctx.force.removeEventListener('abort', onForce);
+    };
+    child.on('spawn', () => {
+      if (ctx.force.aborted) onForce();
+      else if (ctx.signal.aborted) onStop();
+      ctx.signal.addEventListener('abort', onStop, { once: true });
+      ctx.force.addEventListener('abort', onForce, { once: true });
+    });
     child.stdout.pipe(ctx.io.stdout, { end: false });
     child.stderr.pipe(ctx.io.stderr, { end: false });
     child.on('error', (error: NodeJS.ErrnoException) => {
+      settle();
       reject(new CliError(ExitCode.badArgs, `exec: "${file}": ${error.code ?? error.message}`));
     });
-    child.on('close', () => resolve());
+    child.on('close', () => {
+      settle();
+      resolve();
+    });
   });
+}
+
+/**
+ * Whether `exec-watch` was written the way Debian's etcdctl 3.4 needs it, the key last
+ * (`exec-watch [options] -- COMMAND... KEY`): nothing but options between `exec-watch` and `--`.
+ * etcdctl v2 took the key last whenever no argument came before `--`; etcctl does the same, so
+ * both `KEY -- COMMAND...` (etcdctl's help) and `-- COMMAND... KEY` run as etcdctl v2 meant.
+ */
+function keyComesLast(argv: readonly string[], self: Command): boolean {
+  const start = argv.indexOf(self.name());
+  const end = argv.indexOf('--', start + 1);
+  if (start === -1 || end === -1) return false;
+  const options = [...self.options, ...(self.parent?.options ?? [])];
+  for (let i = start + 1; i < end; i++) {
+    const token = argv[i] as string;
+    if (!token.startsWith('-')) return false;
+    const option = options.find((o) => o.long === token || o.short === token);
+    if (option !== undefined && (option.required || option.optional)) i++; // its value
+  }
+  return true;
 }
 
 /** `watch` and `exec-watch`. */
@@ -88,7 +145,7 @@ export function addWatchCommands(program: Command, run: Runner): void {
   program
     .command('exec-watch')
     .description('watch a key for changes and exec an executable')
-    .usage('[options] <key> -- <command> [args...]')
+    .usage('[options] <key> -- <command> [args...]  (or: [options] -- <command> [args...] <key>)')
     .argument('[key]')
     .argument('[command...]', 'the command and its arguments, after `--`')
     .option('--after-index <index>', 'watch after the given index', integer('--after-index'))
@@ -100,8 +157,17 @@ export function addWatchCommands(program: Command, run: Runner): void {
         "Example: etcctl exec-watch --recursive /config -- sh -c 'echo $ETCD_WATCH_KEY changed'",
     )
     .action(
-      (key: string | undefined, command: string[], options: { afterIndex?: number; recursive?: boolean }) =>
+      (
+        first: string | undefined,
+        rest: string[],
+        options: { afterIndex?: number; recursive?: boolean },
+        self: Command,
+      ) =>
         run(async (ctx) => {
+          const operands = first === undefined ? [] : [first, ...rest];
+          const keyLast = keyComesLast(ctx.argv, self);
+          const key = keyLast ? operands.at(-1) : operands[0];
+          const command = keyLast ? operands.slice(0, -1) : operands.slice(1);
           if (key === undefined || command.length === 0) throw usage('key and command to exec required');
           const recursive = options.recursive === true;
           await watchLoop(ctx, key, { recursive, afterIndex: options.afterIndex }, async (event) => {
@@ -109,6 +175,7 @@ export function addWatchCommands(program: Command, run: Runner): void {
               ctx.warn([`Ignored dir ${event.node.key} change`]);
               return true;
             }
+            if (ctx.signal.aborted) return false;
             await runFor(ctx, command, event);
             return true;
           });

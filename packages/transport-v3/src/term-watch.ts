@@ -1,0 +1,195 @@
+/**
+ * Ends the calls that etcd would leave waiting after a raft leader change.
+ *
+ * A member that is not the leader forwards each write (a proposal: Txn with puts, LeaseGrant,
+ * Authenticate) to the leader it knows. When that leader has just died, the proposal is lost, and
+ * etcd 3.4 answers only when its own request timeout runs out (5 s plus two election timeouts),
+ * even though a new leader is elected within about one election timeout. So while a call has been
+ * waiting on a member for a while, the member is asked for its raft term (a serializable read,
+ * which a member answers alone, with or without a leader); once the term has moved past the one
+ * known when the call was sent, and the call is still unanswered a check later, the call ends:
+ * a write as `OutcomeUnknown` (the old leader may have committed it before it died), anything
+ * else as `ConnectionError` (so it moves on). A call that is merely slow, in a term that does not
+ * change, is left alone: nothing here is a timeout.
+ */
+import { Abortable, type AbortLike, ConnectionError, OutcomeUnknown } from '@etc/protocol';
+
+/** How long a call waits before its member is first asked for its term, and between checks, in ms. */
+export interface TermWatchTiming {
+  /** A call unanswered for this long has its member's term checked (default 1,000: etcd's default election timeout). */
+  after: number;
+  /** Milliseconds between checks while such a call waits; a check unanswered for as long is dropped (default 500). */
+  every: number;
+}
+
+const DEFAULT_TIMING: TermWatchTiming = { after: 1_000, every: 500 };
+
+/** One call waiting on a member. */
+interface Pending {
+  readonly write: boolean;
+  readonly since: number;
+  /** The largest raft term known when it was sent; 0 until one is known. */
+  term: number;
+  /** True once a check has seen a newer term while this call waited. */
+  newer: boolean;
+  /** The signal the call's exchange stops on (its attempt's, or this watch's verdict). */
+  readonly signal: Abortable;
+}
+
+/** The calls waiting on one member, and its checks. */
+interface Watched {
+  readonly pending: Set<Pending>;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  check: Abortable | undefined;
+}
+
+/** Asks a member for its current raft term (the header of a cheap serializable read). */
+export type TermProbe<M> = (member: M, signal: AbortLike) => Promise<number>;
+
+/** The raft term an adapter has seen, and the calls to end when a member's term moves on. */
+export class TermWatch<M extends { readonly url: string }> {
+  #term = 0;
+  #closed = false;
+  readonly #members = new Map<M, Watched>();
+  readonly #probe: TermProbe<M>;
+  readonly #timing: TermWatchTiming;
+
+  constructor(probe: TermProbe<M>, timing: TermWatchTiming = DEFAULT_TIMING) {
+    this.#probe = probe;
+    this.#timing = timing;
+  }
+
+  /** The largest raft term seen in an answer so far (0: none yet). */
+  get term(): number {
+    return this.#term;
+  }
+
+  /** Notes the raft term of an answer's header. */
+  observe(term: number): void {
+    if (term > this.#term) this.#term = term;
+  }
+
+  /**
+   * Runs one exchange with `member`: `work` gets the signal to stop on, which follows `signal` and
+   * also aborts when the member's term moves on while the exchange waits. `write` says how that
+   * ends it (`OutcomeUnknown`, or `ConnectionError`).
+   */
+  async run<T>(
+    member: M,
+    write: boolean,
+    signal: AbortLike,
+    work: (signal: AbortLike) => Promise<T>,
+  ): Promise<T> {
+    const own = new Abortable();
+    if (signal.aborted) own.abort(signal.reason);
+    const follow = (): void => own.abort(signal.reason);
+    signal.addEventListener('abort', follow);
+    const entry: Pending = {
+      write,
+      since: performance.now(),
+      term: this.#term,
+      newer: false,
+      signal: own,
+    };
+    const watched = this.#watch(member);
+    watched.pending.add(entry);
+    this.#schedule(member, watched);
+    try {
+      return await work(own);
+    } finally {
+      signal.removeEventListener('abort', follow);
+      // The member's timer stays until its next tick finds nothing waiting: a call that ends
+      // costs no timer of its own.
+      watched.pending.delete(entry);
+    }
+  }
+
+  /** Stops every check (the calls themselves end with the adapter's own close). */
+  close(): void {
+    this.#closed = true;
+    for (const watched of this.#members.values()) {
+      clearTimeout(watched.timer);
+      watched.timer = undefined;
+      watched.check?.abort(new Error('closed'));
+      watched.check = undefined;
+    }
+    this.#members.clear();
+  }
+
+  #watch(member: M): Watched {
+    let watched = this.#members.get(member);
+    if (watched === undefined) {
+      watched = { pending: new Set(), timer: undefined, check: undefined };
+      this.#members.set(member, watched);
+    }
+    return watched;
+  }
+
+  #schedule(member: M, watched: Watched): void {
+    if (watched.timer !== undefined || this.#closed) return;
+    watched.timer = setTimeout(() => this.#tick(member, watched), this.#timing.every);
+    watched.timer.unref?.();
+  }
+
+  #tick(member: M, watched: Watched): void {
+    watched.timer = undefined;
+    if (watched.pending.size === 0 || this.#closed) return;
+    const now = performance.now();
+    let due = false;
+    for (const entry of watched.pending) {
+      if (now - entry.since >= this.#timing.after) {
+        due = true;
+        break;
+      }
+    }
+    if (due && watched.check === undefined) {
+      const check = new Abortable();
+      watched.check = check;
+      const limit = setTimeout(() => check.abort(new Error('term check unanswered')), this.#timing.every);
+      limit.unref?.();
+      const done = (): void => {
+        clearTimeout(limit);
+        if (watched.check === check) watched.check = undefined;
+      };
+      check.addEventListener('abort', done);
+      this.#probe(member, check).then(
+        (term) => {
+          done();
+          if (!check.aborted) this.#checked(member, watched, term);
+        },
+        // A member that does not answer is the keep-alive's and the attempt timeout's business.
+        done,
+      );
+    }
+    this.#schedule(member, watched);
+  }
+
+  #checked(member: M, watched: Watched, term: number): void {
+    this.observe(term);
+    for (const entry of watched.pending) {
+      if (entry.term === 0) {
+        entry.term = term;
+        continue;
+      }
+      if (term <= entry.term) continue;
+      if (!entry.newer) {
+        // A proposal committed before the change is still applied and answered: give it a check.
+        entry.newer = true;
+        continue;
+      }
+      entry.signal.abort(this.#failure(member, entry, term));
+    }
+  }
+
+  #failure(member: M, entry: Pending, term: number): Error {
+    const endpoint = member.url;
+    const what = `no answer from ${endpoint} while the raft leader changed (term ${entry.term} to ${term})`;
+    if (entry.write) {
+      return new OutcomeUnknown(
+        `${what}: etcd loses a write forwarded to a leader that died; it may or may not have been applied`,
+        { endpoint },
+      );
+    }
+    return new ConnectionError(`${what}: the request was lost with the old leader`, { endpoint });
+  }
+}
