@@ -340,11 +340,70 @@ describe('etcctl migrate --follow', () => {
     }
   }, 120_000);
 
-  test('bad usage: --follow with --hidden or --dry-run', async () => {
-    for (const extra of [['--hidden', '/_x'], ['--dry-run']]) {
-      const run = start(['--endpoints', v2.url, 'migrate', '--to', v3.url, '--follow', ...extra]);
-      expect(await run.exit).toBe(1);
-      expect(run.stderr()).toMatch(/^Error: {2}--follow /);
+  test('--hidden keys (no watcher of / is told of them) are brought over while following and at the stop', async () => {
+    await source.set('/app/_hidden', 'before');
+    await source.set('/_locks/held', 'me');
+    await source.set('/_locks/gone', 'soon');
+    const hidden = '/app/_hidden,/_locks';
+    const run = start([
+      '--endpoints',
+      v2.url,
+      'migrate',
+      '--to',
+      v3.url,
+      '--to-prefix',
+      '/f6',
+      '--hidden',
+      hidden,
+      '--follow',
+    ]);
+    await run.line(/^following: /m);
+    await source.set('/app/_hidden', 'after');
+    await source.set('/_locks/new', 'taken', { ttl: 600 });
+    await source.delete('/_locks/gone');
+    await source.set('/app/visible', 'as usual');
+    // While following: the periodic read brings the change over (polled here, not timed).
+    const watcher = etcdV3(v3.url, { prefix: '/f6' });
+    try {
+      while ((await watcher.get('/app/_hidden')).value !== 'after')
+        await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await watcher.close();
     }
+    await source.set('/_locks/last', 'written just before the stop');
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    await expectSameTrees('/f6');
+    const target = etcdV3(v3.url, { prefix: '/f6' });
+    try {
+      for (const path of ['/app/_hidden', '/_locks']) {
+        const flatOf = async (client: Client) => {
+          const out = new Map<string, Flat>();
+          const visit = (node: Node) => {
+            out.set(node.key, {
+              dir: node.dir,
+              value: 'value' in node ? (node as { value: string }).value : undefined,
+              expiration: node.expiration?.getTime(),
+            });
+            for (const child of (node as { nodes?: Node[] }).nodes ?? []) visit(child);
+          };
+          visit((await client.get(path, { recursive: true, sorted: true })).node);
+          return out;
+        };
+        expect(await flatOf(target)).toEqual(await flatOf(source));
+      }
+      expect((await target.get('/app/_hidden')).value).toBe('after');
+      expect((await target.get('/_locks/new')).ttl).toBeGreaterThan(0);
+      await expect(target.get('/_locks/gone')).rejects.toMatchObject({ errorCode: 100 });
+      expect((await target.get('/_locks/last')).value).toBe('written just before the stop');
+    } finally {
+      await target.close();
+    }
+  }, 120_000);
+
+  test('bad usage: --follow with --dry-run', async () => {
+    const run = start(['--endpoints', v2.url, 'migrate', '--to', v3.url, '--follow', '--dry-run']);
+    expect(await run.exit).toBe(1);
+    expect(run.stderr()).toBe('Error:  --follow writes: leave out --dry-run\n');
   });
 });

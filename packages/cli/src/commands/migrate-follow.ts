@@ -1,4 +1,4 @@
-import type { Client, EtcdResult } from '@etc/client';
+import { Client, type EtcdResult, type Node } from '@etc/client';
 import type { ImportNode, V3Adapter } from '@etc/transport-v3';
 import { ChangeFeed } from './change-feed.js';
 
@@ -35,6 +35,11 @@ export interface FollowWork {
   signal: AbortSignal;
   /** How long the final reads may take (milliseconds). */
   timeout: number;
+  /**
+   * `--hidden` keys: v2 tells a watcher of `/` nothing of them, so each is read again every 2 s
+   * and once more at the stop, and the copy made equal to it.
+   */
+  hidden: readonly string[];
   /** The nodes of the snapshot with a TTL: their keys and when they expire (ms). */
   expiring: Iterable<readonly [string, number]>;
   /** Applies one change to the target (`applyV2Change`); `refresh` marks a TTL refresh. */
@@ -112,13 +117,41 @@ const hidden = (key: string) => key.includes('/_');
 
 const REMOVALS = new Set(['delete', 'compareAndDelete', 'expire']);
 
+/** How often `--hidden` keys are read again while following. */
+const HIDDEN_POLL = 2_000;
+
+/** A node as the hidden keys' comparison sees it. */
+interface Seen {
+  dir: boolean;
+  value: string | undefined;
+  expiration: number | undefined;
+}
+
+/** A node and what it holds (as a recursive get returns it), by key. */
+function flat(root: Node | undefined): Map<string, Seen> {
+  const out = new Map<string, Seen>();
+  const stack = root === undefined ? [] : [root];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    out.set(node.key, {
+      dir: node.dir,
+      value: node.dir ? undefined : String((node as { value?: unknown }).value ?? ''),
+      expiration: node.expiration?.getTime(),
+    });
+    const children = (node as { nodes?: Node[] }).nodes;
+    if (children !== undefined)
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Node);
+  }
+  return out;
+}
+
 const isHistoryCleared = (error: unknown) => (error as { errorCode?: unknown })?.errorCode === 401;
 
 /**
  * Applies the v2 changes after the snapshot to the target, in order, until `signal` aborts; then
  * applies what was read, writes the marker and applies every change before it, so no write the
- * source acknowledged before the stop is left out. Changes to hidden keys are left out as the
- * snapshot leaves them out. When etcd's history (its last 1000 changes) no longer reaches back
+ * source acknowledged before the stop is left out. Changes to hidden keys are not told to a watcher
+ * of `/`: those of `hidden` are read again every 2 s and at the stop, the others are left out as
+ * the snapshot leaves them out. When etcd's history (its last 1000 changes) no longer reaches back
  * (401), the tree is read and copied again (keys that vanished are deleted) and following goes on
  * from that snapshot.
  */
@@ -166,6 +199,59 @@ export async function follow(work: FollowWork): Promise<FollowResult> {
     for (const [key, at] of expiring) if (!hidden(key)) expirations.set(key, at);
   };
   watchAll(work.expiring);
+  // --hidden keys: the copy made equal to the source as it is when read.
+  const targetClient = new Client(work.target);
+  const read = async (client: Client, path: string) => {
+    try {
+      return (await client.get(path, { recursive: true, sorted: true, quorum: true, timeout: work.timeout }))
+        .node;
+    } catch (error) {
+      if ((error as { errorCode?: unknown }).errorCode === 100) return undefined;
+      throw error;
+    }
+  };
+  const reconcileHidden = async () => {
+    for (const path of work.hidden) {
+      const want = flat(await read(source, path));
+      const got = flat(await read(targetClient, path));
+      for (const [key, w] of want) {
+        const g = got.get(key);
+        if (g !== undefined && g.dir === w.dir && g.value === w.value && g.expiration === w.expiration)
+          continue;
+        const node = {
+          key,
+          dir: w.dir,
+          value: w.value,
+          expiration: w.expiration === undefined ? undefined : new Date(w.expiration),
+        };
+        await work.apply({ action: 'set', node }, false);
+        result.applied++;
+      }
+      for (const [key, g] of got) {
+        if (want.has(key)) continue;
+        await work.apply({ action: 'delete', node: { key, dir: g.dir } }, false);
+        result.applied++;
+      }
+    }
+  };
+  let polling = false;
+  const poll =
+    work.hidden.length === 0
+      ? undefined
+      : setInterval(() => {
+          if (polling) return;
+          polling = true;
+          void serial(async () => {
+            if (!stopped) await reconcileHidden();
+          })
+            .catch((error: unknown) => {
+              work.warn(`follow: could not bring the --hidden keys over (${(error as Error).message})`);
+            })
+            .finally(() => {
+              polling = false;
+            });
+        }, HIDDEN_POLL);
+  poll?.unref();
   const apply = async (change: EtcdResult) => {
     const index = change.node.modifiedIndex ?? result.index;
     const key = change.node.key;
@@ -203,9 +289,10 @@ export async function follow(work: FollowWork): Promise<FollowResult> {
     }
   } finally {
     signal.removeEventListener('abort', stop);
-    // No more TTL checks: the last changes are read up to the marker below.
+    // No more TTL checks or polls: the last changes are read up to the marker below.
     stopped = true;
     expirations.clear();
+    clearInterval(poll);
     await feed.stop();
   }
   await chain;
@@ -218,6 +305,7 @@ export async function follow(work: FollowWork): Promise<FollowResult> {
       `follow: could not write ${FOLLOW_MARKER} to mark the stop (${(error as Error).message}): changes made after etcd index ${result.index} may be missing`,
     );
     result.drained = false;
+    await reconcileHidden();
     return result;
   }
   let next = feed.next;
@@ -237,6 +325,8 @@ export async function follow(work: FollowWork): Promise<FollowResult> {
     next = index + 1;
   }
   result.index = Math.max(result.index, marker);
+  // The hidden keys as they are now, after every write acknowledged before the stop.
+  await reconcileHidden();
   await source.delete(FOLLOW_MARKER).catch(() => {});
   return result;
 }

@@ -230,9 +230,6 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       throw usage(`--hidden takes hidden keys such as /_config or /app/_lock, not ${path}`);
     }
   }
-  if (options.follow && hidden.length > 0) {
-    throw usage('--follow cannot follow --hidden keys: etcd v2 tells a watcher of / nothing of them');
-  }
   if (options.follow && options.dryRun) throw usage('--follow writes: leave out --dry-run');
   const stdinTty = (ctx.io.stdin as { isTTY?: boolean }).isTTY === true;
   if (
@@ -347,6 +344,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       from: snap.index,
       signal: ctx.signal,
       timeout: globals.totalTimeout,
+      hidden,
       expiring: tree.expiring(),
       apply: (change, refresh) => applyV2Change(adapter, change, { refresh }),
       resnapshot: async (after) => {
