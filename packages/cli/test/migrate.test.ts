@@ -2,6 +2,8 @@
 // v2-less etcd (v3 only, as etcd 3.6 runs), then read back through etcdV3 and `etcctl --api v3`.
 
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { type Client, etcd, type Node } from '@etc/client';
@@ -267,6 +269,40 @@ describe('etcctl migrate', () => {
     } finally {
       proxy.resume();
       await proxy.close();
+    }
+  });
+
+  test('Ctrl+C while the v2 tree is read: nothing written, status 130', async () => {
+    // A source that takes the GET and never answers: the read is under way when Ctrl+C comes.
+    let arrived: () => void = () => {};
+    const asked = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const silent = createServer(() => arrived());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const child = spawn(
+        process.execPath,
+        [bin, '--endpoints', `http://127.0.0.1:${port}`, 'migrate', '--to', v3.url, '--to-prefix', '/never'],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } },
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await asked;
+      child.kill('SIGINT');
+      expect(await closed).toBe(130);
+      expect(stderr).toBe('migrate: interrupted while reading the v2 tree; nothing written\n');
+      const root = await target
+        .get('/never', { recursive: true })
+        .catch((error: { errorCode?: number }) => error);
+      expect(root).toMatchObject({ errorCode: 100 });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 

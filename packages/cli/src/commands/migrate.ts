@@ -49,8 +49,8 @@ interface Compared {
 
 /**
  * The differences between the snapshot and the tree read back (`storedNodes()`, in any order), one
- * line each (empty: equal): the stored tree is compared as it is read, against one index of the
- * snapshot's nodes (references, not copies).
+ * line each (empty: equal): the stored tree is compared as it is read, against the snapshot's nodes
+ * indexed by key.
  */
 export async function differences(
   source: Iterable<Compared>,
@@ -276,7 +276,14 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
   let progress: Progress | undefined;
   let feed: ChangeFeed | undefined;
   try {
-    const snap = await snapshot(source, globals.endpoints, clientOpts, hidden, ctx.signal);
+    let snap: Awaited<ReturnType<typeof snapshot>>;
+    try {
+      snap = await snapshot(source, globals.endpoints, clientOpts, hidden, ctx.signal);
+    } catch (error) {
+      if (!ctx.signal.aborted || error instanceof CliError) throw error;
+      ctx.warn(['migrate: interrupted while reading the v2 tree; nothing written']);
+      throw new CliError(interruptedStatus(ctx.signal));
+    }
     const tree = snap.tree;
     // Started at once: the changes made while the copy is written are kept for --follow.
     if (options.follow) feed = new ChangeFeed(source, snap.index + 1);
