@@ -283,3 +283,41 @@ describe('client.cluster on etcdV3 on a 3-member cluster without v2', () => {
     }
   });
 });
+
+describe('health with auth on: a user without permissions still finds a member healthy', () => {
+  let single: EtcdCluster;
+  beforeAll(async () => {
+    single = await startEtcd({ binary: inject('etcdBin') || undefined, name: 'v3admin-auth', v2: false });
+    // Through etcd's v3 JSON gateway: root (with the root role), a user with no role, auth on.
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${single.url}/v3/${path}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(200);
+    };
+    await post('auth/user/add', { name: 'root', password: 'rootpw' });
+    await post('auth/role/add', { name: 'root' });
+    await post('auth/user/grant', { user: 'root', role: 'root' });
+    await post('auth/user/add', { name: 'nobody', password: 'pw' });
+    await post('auth/enable', {});
+  }, 60_000);
+  afterAll(async () => {
+    await single?.stop();
+  });
+
+  it("counts etcd's permission refusal of the probe as healthy, as etcdctl does; bad credentials are not", async () => {
+    const nobody = etcdV3(single.url, { auth: { username: 'nobody', password: 'pw' } });
+    const wrong = etcdV3(single.url, { auth: { username: 'nobody', password: 'not it' } });
+    try {
+      await expect(nobody.get('/x')).rejects.toThrow();
+      expect(await nobody.cluster.health()).toEqual([{ url: single.url, healthy: true }]);
+      const [entry] = await wrong.cluster.health();
+      expect(entry?.healthy).toBe(false);
+      expect(entry?.error?.name).toBe('Unauthorized');
+    } finally {
+      await nobody.close();
+      await wrong.close();
+    }
+  });
+});
