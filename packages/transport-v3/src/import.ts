@@ -3,6 +3,7 @@
  * the v3 layout that `etcdV3()` reads (see the package README, "Layout" and "Importing a v2 tree").
  * The migration command of `@etc/cli` (`etcctl migrate`) is built on it.
  */
+import { createHash } from 'node:crypto';
 import { type Layout, leaseIdFor } from './layout.js';
 import type { RangeResponse, RequestOp } from './proto/messages.js';
 import { nodePut } from './v2/store.js';
@@ -36,6 +37,13 @@ export interface ImportOptions {
    * cut 16 KiB below it, for the request's framing.
    */
   maxRequestBytes?: number | undefined;
+  /**
+   * The nodes are given flat (no `nodes`), depth first: each directory before what it holds, its
+   * subtree contiguous after it, every parent given. No record of the directories met is kept
+   * then, so memory does not grow with the tree (without it, nodes given on their own get their
+   * parents made, and directories are remembered to write each once).
+   */
+  flat?: boolean | undefined;
   /** Transactions sent at once (default 8): etcd batches concurrent writes into fewer disk syncs. */
   inFlight?: number | undefined;
   /** Called after each transaction with the nodes written so far and the nodes to write. */
@@ -97,15 +105,15 @@ interface Walked {
  * as directories, unless an earlier tree had them. Nothing is copied: the walk reads the given
  * nodes as it goes, so a caller holds one tree, not several.
  */
-function* walk(roots: Iterable<ImportNode>): Generator<Walked> {
+function* walk(roots: Iterable<ImportNode>, flat: boolean): Generator<Walked> {
   const seenDirs = new Set<string>();
-  // One tree alone needs no record of its directories (it cannot meet them again).
-  const several = !(Array.isArray(roots) && roots.length === 1);
+  // One tree alone needs no record of its directories (it cannot meet them again), nor do flat nodes.
+  const several = !flat && !(Array.isArray(roots) && roots.length === 1);
   for (const root of roots) {
     if (typeof root?.key !== 'string' || !root.key.startsWith('/')) {
       throw new TypeError(`importV2Tree(): a node key must begin with "/": ${String(root?.key)}`);
     }
-    for (let at = root.key.indexOf('/', 1); at !== -1; at = root.key.indexOf('/', at + 1)) {
+    for (let at = flat ? -1 : root.key.indexOf('/', 1); at !== -1; at = root.key.indexOf('/', at + 1)) {
       const parent = root.key.slice(0, at);
       if (!seenDirs.has(parent)) {
         seenDirs.add(parent);
@@ -143,11 +151,15 @@ function* walk(roots: Iterable<ImportNode>): Generator<Walked> {
  * directory's above it, as the layout binds nodes inside a directory with a TTL). Directories'
  * leases are kept while the walk is below them.
  */
-function* plan(layout: Layout, roots: Iterable<ImportNode>): Generator<Planned & { walked: Walked }> {
+function* plan(
+  layout: Layout,
+  roots: Iterable<ImportNode>,
+  flat: boolean,
+): Generator<Planned & { walked: Walked }> {
   // The directories above the current node that have a lease: path → lease, deepest last.
   const leased: Array<{ path: string; lease: bigint }> = [];
   const dirLeases = new Map<string, bigint>();
-  for (const node of walk(roots)) {
+  for (const node of walk(roots, flat)) {
     while (leased.length > 0) {
       const top = leased[leased.length - 1] as { path: string };
       if (node.path.startsWith(`${top.path}/`)) break;
@@ -176,7 +188,7 @@ function* plan(layout: Layout, roots: Iterable<ImportNode>): Generator<Planned &
       const lease = 'put' in op ? (op.put.lease ?? 0n) : 0n;
       if (lease !== 0n) {
         leased.push({ path: node.path, lease });
-        dirLeases.set(node.path, lease);
+        if (!flat) dirLeases.set(node.path, lease);
       }
     }
     const bytes = Buffer.byteLength(key) + Buffer.byteLength(node.value) + OP_OVERHEAD;
@@ -197,14 +209,17 @@ function* plan(layout: Layout, roots: Iterable<ImportNode>): Generator<Planned &
  *   layout says, so they go with it;
  * - in transactions of at most `maxOps` operations and `maxRequestBytes` bytes, `inFlight` of them
  *   at once, each with the action record `P//event` (as a refresh: v2 watchers are not woken);
- * - keys of the target tree that the imported tree does not have are deleted first, so a re-run
- *   over the same source gives the same tree (old leases are revoked at the end). Indexes are not
- *   carried: `createdIndex` and `modifiedIndex` are the revisions of the import.
+ * - keys of the target tree that the import did not write (their last write is older than its first
+ *   transaction) are deleted after, found by a scan a page at a time, so a re-run over the same
+ *   source gives the same tree; the leases of an earlier run are revoked once nothing written is
+ *   bound to them (each put asks for its key's previous lease). Indexes are not carried: `createdIndex` and
+ *   `modifiedIndex` are the revisions of the import.
  *
  * The given nodes are walked twice (to check and count, then to write) and never copied: memory
- * beyond them is the target's existing keys and the transactions in flight. Not atomic: a failure
- * leaves the transactions committed so far; run it again. A node too large for one request is a
- * `RangeError` before anything is written; etcd's refusals reject as the adapter's calls do.
+ * beyond them is a page of the target's keys and the transactions in flight (with `flat`, nothing
+ * grows with the tree; a dry run keeps 8 bytes a node). Not atomic: a failure leaves the
+ * transactions committed so far; run it again. A node too large for one request is a `RangeError`
+ * before anything is written; etcd's refusals reject as the adapter's calls do.
  */
 export async function importV2Tree(
   target: V3Adapter,
@@ -228,29 +243,22 @@ export async function importV2Tree(
       : [nodes as ImportNode];
   const recordBytes = Buffer.byteLength(layout.eventKey) + importRecord.length + OP_OVERHEAD;
 
-  // What the target tree holds now: its keys and their leases (values are not needed), a page per
-  // call, so that the adapter's timeout and attempt timeout bound a page, not the whole listing.
-  const existing = new Map<string, bigint>();
-  for (let from = layout.treeStart; ; ) {
-    const start = from;
-    const page = (await access(
+  const flat = options.flat === true;
+  const listPage = (start: string) =>
+    access(
       {
-        run: (kv) => kv.range({ key: start, rangeEnd: layout.treeEnd, keysOnly: true, limit: 10_000 }),
+        run: (kv) => kv.range({ key: start, rangeEnd: layout.treeEnd, keysOnly: true, limit: PAGE }),
       },
       'read',
-    )) as RangeResponse;
-    for (const each of page.kvs) existing.set(each.key, each.lease);
-    const last = page.kvs[page.kvs.length - 1];
-    if (!page.more || last === undefined) break;
-    from = `${last.key}\0`;
-  }
-  const oldLeases = new Set<bigint>();
-  for (const lease of existing.values()) if (lease !== 0n) oldLeases.add(lease);
+    ) as Promise<RangeResponse>;
 
-  // First walk: check every node fits, count, and find the keys of the target to delete.
+  // First walk: check every node fits, and count. A dry run also keeps a 64-bit hash of each key
+  // it would write (8 bytes a node), to count the target's keys that the tree does not have.
   const summary: ImportSummary = { files: 0, dirs: 0, leases: 0, deleted: 0, batches: 0, revision: 0 };
   const cut = batcher(maxOps, maxBytes, recordBytes);
-  for (const each of plan(layout, roots)) {
+  let hashes = options.dryRun ? new BigUint64Array(1024) : undefined;
+  let hashed = 0;
+  for (const each of plan(layout, roots, flat)) {
     if (each.bytes + recordBytes + OP_OVERHEAD > maxBytes) {
       throw new RangeError(
         `importV2Tree(): ${each.walked.path} does not fit in one request of ${maxBytes} bytes`,
@@ -259,30 +267,43 @@ export async function importV2Tree(
     if (each.walked.dir) summary.dirs++;
     else summary.files++;
     if (each.grant !== undefined) summary.leases++;
-    existing.delete(each.op && 'put' in each.op ? each.op.put.key : '');
+    if (hashes !== undefined && 'put' in each.op) {
+      if (hashed === hashes.length) {
+        const grown = new BigUint64Array(hashes.length * 2);
+        grown.set(hashes);
+        hashes = grown;
+      }
+      hashes[hashed++] = keyHash(each.op.put.key);
+    }
     if (cut.add(each)) summary.batches++;
   }
-  const deletes: Planned[] = [];
-  for (const key of existing.keys()) {
-    if (layout.pathOf(key) === undefined) continue;
-    // A key the source does not have (deleted since an earlier run, or a file that became a directory).
-    deletes.push({ op: { deleteRange: { key } }, bytes: Buffer.byteLength(key) + OP_OVERHEAD, node: false });
+  summary.batches += cut.flush() ? 1 : 0;
+  if (hashes !== undefined) {
+    // The target's keys (a page at a time) that the tree does not have, and their transactions.
+    const sorted = hashes.subarray(0, hashed).sort();
+    const cutDeletes = batcher(maxOps, maxBytes, recordBytes);
+    for (let from = layout.treeStart; ; ) {
+      const page = await listPage(from);
+      for (const each of page.kvs) {
+        if (layout.pathOf(each.key) === undefined || has(sorted, keyHash(each.key))) continue;
+        summary.deleted++;
+        if (cutDeletes.add(deleteOf(each.key))) summary.batches++;
+      }
+      const last = page.kvs[page.kvs.length - 1];
+      if (!page.more || last === undefined) break;
+      from = `${last.key}\0`;
+    }
+    summary.batches += cutDeletes.flush() ? 1 : 0;
+    return summary;
   }
-  existing.clear();
-  summary.deleted = deletes.length;
-  const deleteBatches: Planned[][] = [];
-  const cutDeletes = batcher(maxOps, maxBytes, recordBytes);
-  for (const each of deletes) {
-    const full = cutDeletes.add(each);
-    if (full) deleteBatches.push(full);
-  }
-  const lastDeletes = cutDeletes.flush();
-  if (lastDeletes) deleteBatches.push(lastDeletes);
-  summary.batches = deleteBatches.length + summary.batches + (cut.flush() ? 1 : 0);
-  if (options.dryRun) return summary;
 
   const total = summary.files + summary.dirs;
+  summary.batches = 0;
   let written = 0;
+  /** The revision of the first transaction committed: keys last written before it are not the import's. */
+  let first = Number.POSITIVE_INFINITY;
+  /** Leases of an earlier run revoked lately (a directory's is met once per transaction of its nodes). */
+  const revoked = new Set<bigint>();
   const commit = (batch: Planned[]) =>
     access(
       {
@@ -294,25 +315,38 @@ export async function importV2Tree(
                 : kv.leaseGrant(Math.max(1, Math.ceil((p.grant.expiresAt - Date.now()) / 1000)), p.grant.id),
             ),
           );
-          const ops = batch.map((p) => p.op);
+          // A put asks for the key's previous lease: one of an earlier run is revoked after it.
+          const ops: RequestOp[] = batch.map((p) =>
+            'put' in p.op ? { put: { ...p.op.put, prevKv: true } } : p.op,
+          );
           ops.push({ put: { key: layout.eventKey, value: importRecord } });
           const answer = await kv.txn({ compare: [], success: ops, failure: [] }, 'write');
+          const old = new Set<bigint>();
+          answer.responses.forEach((response, at) => {
+            const put = batch[at]?.op;
+            if (put === undefined || !('put' in put) || !('put' in response)) return;
+            const lease = response.put.prevKv?.lease ?? 0n;
+            if (lease !== 0n && lease !== (put.put.lease ?? 0n) && !revoked.has(lease)) old.add(lease);
+          });
+          for (const id of old) {
+            // Nothing of the tree is bound to it any more but stale keys (deleted after anyway).
+            kv.leaseRevoke(id);
+            revoked.add(id);
+            if (revoked.size > 4096) revoked.delete(revoked.values().next().value as bigint);
+          }
           return answer.header.revision;
         },
       },
       'write',
     ).then((revision) => {
       summary.revision = Math.max(summary.revision, revision as number);
+      first = Math.min(first, revision as number);
+      summary.batches++;
       written += batch.reduce((n, p) => n + (p.node ? 1 : 0), 0);
-      options.onProgress?.(written, total);
+      if (batch.some((p) => p.node)) options.onProgress?.(written, total);
     });
 
-  // Deletes first (a file that became a directory is gone before it is written), then the puts,
-  // `inFlight` transactions at once.
-  for (const batch of deleteBatches) {
-    options.signal?.throwIfAborted();
-    await commit(batch);
-  }
+  // The puts, `inFlight` transactions at once.
   const running = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   const send = async (batch: Planned[]) => {
@@ -332,7 +366,7 @@ export async function importV2Tree(
   };
   const writing = batcher(maxOps, maxBytes, recordBytes);
   try {
-    for (const each of plan(layout, roots)) {
+    for (const each of plan(layout, roots, flat)) {
       const full = writing.add(each);
       if (full) await send(full);
     }
@@ -343,18 +377,68 @@ export async function importV2Tree(
     await Promise.all(running);
   }
   if (failure !== undefined) throw failure.error;
-  if (oldLeases.size > 0) {
-    // Nothing of the tree is bound to the leases of an earlier run any more: let them go now.
-    await access(
-      {
-        run: async (kv) => {
-          for (const id of oldLeases) kv.leaseRevoke(id);
-        },
-      },
-      'write',
+
+  // Then the keys of the target tree the import did not write (last written before its first
+  // transaction: deleted from the source since an earlier run, or a file that became a directory),
+  // found by a scan a page at a time and deleted a page at a time; their leases (of an earlier run)
+  // are revoked after.
+  for (let from = layout.treeStart; ; ) {
+    options.signal?.throwIfAborted();
+    const page = await listPage(from);
+    const stale = page.kvs.filter(
+      (each) => each.modRevision < first && layout.pathOf(each.key) !== undefined,
     );
+    const cutDeletes = batcher(maxOps, maxBytes, recordBytes);
+    for (const each of stale) {
+      const full = cutDeletes.add(deleteOf(each.key));
+      if (full) await commit(full);
+    }
+    const rest = cutDeletes.flush();
+    if (rest) await commit(rest);
+    summary.deleted += stale.length;
+    const leases = new Set<bigint>();
+    for (const each of stale) if (each.lease !== 0n && !revoked.has(each.lease)) leases.add(each.lease);
+    if (leases.size > 0) {
+      await access(
+        {
+          run: async (kv) => {
+            for (const id of leases) kv.leaseRevoke(id);
+          },
+        },
+        'write',
+      );
+    }
+    const last = page.kvs[page.kvs.length - 1];
+    if (!page.more || last === undefined) break;
+    from = `${last.key}\0`;
   }
   return summary;
+}
+
+/** Keys listed per request when the target is scanned. */
+const PAGE = 10_000;
+
+function deleteOf(key: string): Planned {
+  return { op: { deleteRange: { key } }, bytes: Buffer.byteLength(key) + OP_OVERHEAD, node: false };
+}
+
+/** A 64-bit hash of a key (the first 8 bytes of its SHA-256). */
+function keyHash(key: string): bigint {
+  return createHash('sha256').update(key).digest().readBigUInt64BE(0);
+}
+
+/** Whether the sorted `hashes` hold `hash`. */
+function has(hashes: BigUint64Array, hash: bigint): boolean {
+  let low = 0;
+  let high = hashes.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const at = hashes[mid] as bigint;
+    if (at === hash) return true;
+    if (at < hash) low = mid + 1;
+    else high = mid - 1;
+  }
+  return false;
 }
 
 /**
