@@ -12,6 +12,7 @@ import { ChangeFeed } from './change-feed.js';
 import { follow } from './migrate-follow.js';
 import { readTree } from './read-tree.js';
 import { SnapshotTree } from './snapshot-tree.js';
+import { TreeDigest } from './tree-digest.js';
 
 /** How many times the snapshot is read again when a hidden key was read at another index. */
 const SNAPSHOT_ATTEMPTS = 5;
@@ -97,10 +98,56 @@ function splitList(text: string | undefined): string[] {
     .filter((each) => each !== '');
 }
 
+/** A node of a `--hidden` key, flat, as the snapshot adds it. */
+type Flat = [key: string, dir: boolean, value: string | undefined, expiration: number | undefined];
+
+/**
+ * Reads the `--hidden` keys by name at `index` (v2 listings leave them out): for each key the
+ * nodes to add right after its nearest visible ancestor (`/` for the root): the hidden directories
+ * above it, then it with all it holds, depth first. `undefined` when etcd answered at another index.
+ */
+async function readHidden(
+  source: Client,
+  hidden: readonly string[],
+  index: number,
+): Promise<Map<string, Flat[]> | undefined> {
+  const groups = new Map<string, Flat[]>();
+  const added = new Set<string>();
+  for (const path of hidden) {
+    const got = await source.get(path, { recursive: true, sorted: true, quorum: true });
+    if (got.etcdIndex !== index) return undefined;
+    const key = got.node.key;
+    const first = key.indexOf('/_');
+    const ancestor = first <= 0 ? '/' : key.slice(0, first);
+    let group = groups.get(ancestor);
+    if (group === undefined) {
+      group = [];
+      groups.set(ancestor, group);
+    }
+    // Hidden directories above it are left out of listings too: they are directories.
+    for (let at = key.indexOf('/', first + 1); first >= 0 && at !== -1; at = key.indexOf('/', at + 1)) {
+      const parent = key.slice(0, at);
+      if (!added.has(parent)) group.push([parent, true, undefined, undefined]);
+      added.add(parent);
+    }
+    const target = group;
+    eachNode([got.node], (node) => {
+      if (added.has(node.key)) return;
+      added.add(node.key);
+      const value = node.dir ? undefined : String((node as { value?: unknown }).value ?? '');
+      target.push([node.key, node.dir, value, node.expiration?.getTime()]);
+    });
+  }
+  return groups;
+}
+
 /**
  * Reads the tree at one etcd index: one recursive quorum `GET` of `/`, parsed as it arrives into a
- * compact `SnapshotTree`, then each `--hidden` key by name (v2 listings leave hidden keys out);
- * when a write moved the index in between, again.
+ * `SnapshotTree` spooled to a file (memory does not grow with the tree); each `--hidden` key by
+ * name as soon as the answer's index is known (before its body is read), its nodes put in the
+ * spool right after their nearest visible ancestor, so the spool stays depth first. When a hidden
+ * key was read at another index, it is read again; when the index still differs, the answer is
+ * dropped unread and the whole read starts again.
  */
 async function snapshot(
   source: Client,
@@ -111,31 +158,39 @@ async function snapshot(
 ): Promise<{ index: number; tree: SnapshotTree }> {
   for (let attempt = 1; ; attempt++) {
     const tree = new SnapshotTree();
-    const index = await readTree(endpoints, options, tree, signal);
-    let moved = false;
-    const added = new Set<string>();
-    for (const path of hidden) {
-      const got = await source.get(path, { recursive: true, sorted: true, quorum: true });
-      if (got.etcdIndex !== index) moved = true;
-      // Hidden directories above it are left out of listings too: they are directories.
-      const first = got.node.key.indexOf('/_');
-      for (
-        let at = got.node.key.indexOf('/', first + 1);
-        first >= 0 && at !== -1;
-        at = got.node.key.indexOf('/', at + 1)
-      ) {
-        const parent = got.node.key.slice(0, at);
-        if (!added.has(parent)) tree.add(parent, true, undefined, undefined);
-        added.add(parent);
-      }
-      eachNode([got.node], (node) => {
-        if (added.has(node.key)) return;
-        added.add(node.key);
-        const value = node.dir ? undefined : String((node as { value?: unknown }).value ?? '');
-        tree.add(node.key, node.dir, value, node.expiration?.getTime());
+    let consistent = false;
+    try {
+      let groups = new Map<string, Flat[]>();
+      const addGroup = (ancestor: string) => {
+        const group = groups.get(ancestor);
+        if (group === undefined) return;
+        groups.delete(ancestor);
+        for (const node of group) tree.add(...node);
+      };
+      const sink = {
+        add(key: string, dir: boolean, value: string | undefined, expiration: number | undefined) {
+          tree.add(key, dir, value, expiration);
+          if (groups.size > 0) addGroup(key);
+        },
+      };
+      const index = await readTree(endpoints, options, sink, signal, async (index) => {
+        consistent = hidden.length === 0;
+        if (consistent) return true;
+        // At another index (a write came after the GET): the index cannot come back, read it all again.
+        const read = await readHidden(source, hidden, index);
+        if (read === undefined) return false;
+        groups = read;
+        addGroup('/');
+        consistent = true;
+        return true;
       });
+      // A hidden key whose visible ancestor the tree did not have: the tree changed in between.
+      if (consistent && groups.size === 0) return { index, tree };
+    } catch (error) {
+      tree.close();
+      throw error;
     }
-    if (!moved) return { index, tree };
+    tree.close();
     if (attempt >= SNAPSHOT_ATTEMPTS) {
       throw new CliError(
         ExitCode.badArgs,
@@ -143,6 +198,42 @@ async function snapshot(
       );
     }
   }
+}
+
+/**
+ * The closing check: the tree stored in the v3 keyspace (`read()`, decoded as etcdV3 decodes it,
+ * page by page) digested and compared with the digest of the snapshot; nothing of either tree is
+ * held. When they differ, the stored tree is read again and compared node by node with the
+ * snapshot (read back from its file: that rare case holds it in memory), the differences printed,
+ * and it throws (status 6).
+ */
+export async function verify(
+  ctx: Pick<Context, 'print' | 'warn'>,
+  tree: Iterable<Compared> & { readonly digest: TreeDigest },
+  read: () => AsyncIterable<Compared>,
+): Promise<void> {
+  const stored = new TreeDigest();
+  for await (const node of read()) {
+    stored.add(node.key, node.dir, node.value, node.expiration?.getTime());
+  }
+  if (stored.equals(tree.digest)) {
+    ctx.print([
+      `verified: ${plural(stored.count, 'node')} read back from the v3 keyspace equal the snapshot`,
+    ]);
+    return;
+  }
+  const diff = await differences(tree, read());
+  if (diff.length === 0) {
+    // The v3 tree changed between the two reads (or back): what the first one saw.
+    diff.push(
+      `differs: the v3 tree read back (${plural(stored.count, 'node')}, digest ${stored.hex}) is not the snapshot (${plural(tree.digest.count, 'node')}, digest ${tree.digest.hex}); read again, it was equal`,
+    );
+  }
+  ctx.warn(diff);
+  throw new CliError(
+    ExitCode.verifyFailed,
+    `Error:  verification: ${plural(diff.length, 'difference')} between the v2 snapshot and the v3 tree`,
+  );
 }
 
 /** `migrate`: the v2 tree at `--endpoints` copied into the v3 layout that `etcdV3` reads. */
@@ -275,6 +366,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
   ctx.force.addEventListener('abort', closeNow, { once: true });
   let progress: Progress | undefined;
   let feed: ChangeFeed | undefined;
+  let spooled: SnapshotTree | undefined;
   try {
     let snap: Awaited<ReturnType<typeof snapshot>>;
     try {
@@ -285,6 +377,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       throw new CliError(interruptedStatus(ctx.signal));
     }
     const tree = snap.tree;
+    spooled = tree;
     // Started at once: the changes made while the copy is written are kept for --follow.
     if (options.follow) feed = new ChangeFeed(source, snap.index + 1);
     const { files, dirs, ttls, size: count } = tree;
@@ -293,7 +386,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       `snapshot: etcd index ${snap.index}: ${plural(files, 'file')}, ${plural(dirs, 'directory', 'directories')} (${ttls} with a TTL)`,
     ]);
     if (options.dryRun) {
-      const plan = await importV2Tree(adapter, tree as Iterable<ImportNode>, { dryRun: true });
+      const plan = await importV2Tree(adapter, tree as Iterable<ImportNode>, { dryRun: true, flat: true });
       ctx.print([
         `dry run: would write ${plural(plan.files, 'file')} and ${plural(plan.dirs, 'directory', 'directories')} (${plural(plan.leases, 'lease')}) in ${plural(plan.batches, 'transaction')} to ${where}, and delete ${plural(plan.deleted, 'key')} the v2 tree does not have; nothing written`,
       ]);
@@ -305,6 +398,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     let done: Awaited<ReturnType<typeof importV2Tree>>;
     try {
       done = await importV2Tree(adapter, tree as Iterable<ImportNode>, {
+        flat: true,
         signal: ctx.signal,
         onProgress: (count, total) => {
           written = count;
@@ -325,16 +419,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     ctx.print([
       `migrated ${plural(done.files, 'file')} and ${plural(done.dirs, 'directory', 'directories')} (${plural(done.leases, 'lease')}) in ${plural(done.batches, 'transaction')} to ${where} (revision ${done.revision}, ${seconds.toFixed(1)} s); deleted ${plural(done.deleted, 'key')} the v2 tree does not have`,
     ]);
-    // The closing check: the stored tree, decoded as etcdV3 decodes it, page by page against the snapshot.
-    const diff = await differences(tree, storedNodes(adapter));
-    if (diff.length > 0) {
-      ctx.warn(diff);
-      throw new CliError(
-        ExitCode.verifyFailed,
-        `Error:  verification: ${plural(diff.length, 'difference')} between the v2 snapshot and the v3 tree`,
-      );
-    }
-    ctx.print([`verified: ${plural(count, 'node')} read back from the v3 keyspace equal the snapshot`]);
+    await verify(ctx, tree, () => storedNodes(adapter));
     if (feed === undefined) {
       if (ctx.signal.aborted) throw new CliError(interruptedStatus(ctx.signal));
       return;
@@ -356,11 +441,15 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       apply: (change, refresh) => applyV2Change(adapter, change, { refresh }),
       resnapshot: async (after) => {
         const again = await snapshot(source, globals.endpoints, clientOpts, hidden, ctx.signal);
-        const copied = await importV2Tree(adapter, again.tree as Iterable<ImportNode>);
-        ctx.warn([
-          `follow: etcd's v2 history no longer reaches back to etcd index ${after + 1} (401): read the tree again at etcd index ${again.index} and copied it (${plural(copied.files, 'file')}, ${plural(copied.dirs, 'directory', 'directories')}; deleted ${plural(copied.deleted, 'key')} the v2 tree no longer has)`,
-        ]);
-        return { index: again.index, expiring: again.tree.expiring() };
+        try {
+          const copied = await importV2Tree(adapter, again.tree as Iterable<ImportNode>, { flat: true });
+          ctx.warn([
+            `follow: etcd's v2 history no longer reaches back to etcd index ${after + 1} (401): read the tree again at etcd index ${again.index} and copied it (${plural(copied.files, 'file')}, ${plural(copied.dirs, 'directory', 'directories')}; deleted ${plural(copied.deleted, 'key')} the v2 tree no longer has)`,
+          ]);
+          return { index: again.index, expiring: [...again.tree.expiring()] };
+        } finally {
+          again.tree.close();
+        }
       },
       onApplied: (applied, index) => {
         reached = { applied, index };
@@ -389,6 +478,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
   } finally {
     ctx.force.removeEventListener('abort', closeNow);
     progress?.stop();
+    spooled?.close();
     await feed?.stop();
     await Promise.all([source.close(), adapter.close()]);
   }

@@ -1,7 +1,11 @@
 import { ConnectionError, EtcdError, type EtcdOptions } from '@etc/client';
 import { Tokenizer, TokenType } from '@streamparser/json';
 import { Agent, request } from 'undici';
-import type { SnapshotTree } from './snapshot-tree.js';
+
+/** Where the reader puts the nodes, in the order they come (depth first, parents first). */
+export interface TreeSink {
+  add(key: string, dir: boolean, value: string | undefined, expiration: number | undefined): void;
+}
 
 /**
  * What the reader does with each token of etcd's answer: it keeps the fields of the node objects
@@ -15,7 +19,7 @@ class NodeBuilder {
     [];
   #expectKey = false;
 
-  constructor(readonly tree: SnapshotTree) {}
+  constructor(readonly tree: TreeSink) {}
 
   token(token: TokenType, value: unknown): void {
     const top = this.#stack[this.#stack.length - 1];
@@ -96,18 +100,27 @@ interface Fields {
   expiration: string;
 }
 
+/** Leaves an answer's body unread: closed, its abort error handled. */
+function drop(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 /**
  * Reads the v2 tree below `/` with one recursive, sorted, quorum GET, as `@etc/client` would send
  * it (the same TLS, credentials and timeouts; the next endpoint when one cannot be reached), and
- * adds its nodes to `tree` while the answer arrives: memory is the tree, kept compactly, not the
- * answer. Resolves with the etcd index of the read. etcd's error answers reject as the client's
- * `EtcdError`, unreachable endpoints as its `ConnectionError`.
+ * adds its nodes to `tree` while the answer arrives (not the answer, nor a parsed copy of it, is
+ * held). Resolves with the etcd index of the read. `atIndex`, when given, is called with the index
+ * as soon as the answer's headers are in, before its body is read; when it resolves `false` the body
+ * is left unread (no node added) and `readTree` resolves with the index. etcd's error answers reject
+ * as the client's `EtcdError`, unreachable endpoints as its `ConnectionError`.
  */
 export async function readTree(
   endpoints: readonly string[],
   options: EtcdOptions,
-  tree: SnapshotTree,
+  tree: TreeSink,
   signal?: AbortSignal,
+  atIndex?: (index: number) => Promise<boolean>,
 ): Promise<number> {
   const tls = options.tls;
   const dispatcher = new Agent({
@@ -165,6 +178,14 @@ export async function readTree(
         continue;
       }
       const index = Number(response.headers['x-etcd-index']);
+      if (!Number.isSafeInteger(index)) {
+        drop(response.body);
+        throw new Error('etcd sent no X-Etcd-Index with the tree');
+      }
+      if (atIndex !== undefined && !(await atIndex(index))) {
+        drop(response.body);
+        return index;
+      }
       const builder = new NodeBuilder(tree);
       const tokenizer = new Tokenizer({ stringBufferSize: 64 * 1024 });
       let failure: Error | undefined;
@@ -178,7 +199,6 @@ export async function readTree(
       }
       if (failure === undefined && !tokenizer.isEnded) tokenizer.end();
       if (failure !== undefined) throw new Error(`etcd's answer is not JSON: ${failure.message}`);
-      if (!Number.isSafeInteger(index)) throw new Error('etcd sent no X-Etcd-Index with the tree');
       return index;
     }
   } catch (error) {
