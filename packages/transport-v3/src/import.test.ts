@@ -120,6 +120,58 @@ describe('importV2Tree', () => {
     expect(ttl).toBe(-1);
   });
 
+  it('flat nodes, re-run over a changed source: a file that became a directory and a directory a file, stale keys deleted, a dry run counting them', async () => {
+    const adapter = adapterFor('flat');
+    const later = new Date(Date.now() + 600_000);
+    // Flat, depth first, every parent given (as etcctl migrate spools a snapshot).
+    const first = [
+      { key: '/a', dir: false, value: 'was a file' },
+      { key: '/d', dir: true, expiration: later },
+      { key: '/d/in', dir: false, value: 'bound' },
+      { key: '/d/gone', dir: false, value: 'deleted later' },
+      { key: '/e', dir: true },
+      { key: '/e/x', dir: false, value: 'x' },
+    ];
+    const done = await importV2Tree(adapter, first, { flat: true });
+    expect(done).toMatchObject({ files: 4, dirs: 2, leases: 1, deleted: 0 });
+    const keysOf = async () =>
+      (await rawKeys(adapter.layout.prefix)).map((kv) => kv.key.slice(adapter.layout.prefix.length));
+    expect(await keysOf()).toEqual(['//event', '/a', '/d/', '/d/gone', '/d/in', '/e/', '/e/x']);
+    const second = [
+      { key: '/a', dir: true },
+      { key: '/a/now', dir: false, value: 'a directory now' },
+      { key: '/d', dir: true, expiration: later },
+      { key: '/d/in', dir: false, value: 'bound' },
+      { key: '/e', dir: false, value: 'a file now' },
+    ];
+    // The dry run reads the target: 4 keys the source no longer has (the file /a, /d/gone, /e/, /e/x).
+    const plan = await importV2Tree(adapter, second, { flat: true, dryRun: true });
+    expect(plan).toMatchObject({ files: 3, dirs: 2, leases: 1, deleted: 4, batches: 2 });
+    expect(await keysOf()).toEqual(['//event', '/a', '/d/', '/d/gone', '/d/in', '/e/', '/e/x']);
+    const again = await importV2Tree(adapter, second, { flat: true });
+    expect(again).toMatchObject({ files: 3, dirs: 2, leases: 1, deleted: 4, batches: 2 });
+    expect(await keysOf()).toEqual(['//event', '/a/', '/a/now', '/d/', '/d/in', '/e']);
+    const client = etcdV3(url, { prefix: adapter.layout.prefix });
+    try {
+      const got = await client.get('/', { recursive: true, sorted: true });
+      const nodes = (got.node as Directory).nodes;
+      expect(nodes.map((n) => [n.key, n.dir])).toEqual([
+        ['/a', true],
+        ['/d', true],
+        ['/e', false],
+      ]);
+      expect((nodes[0] as Directory).nodes.map((n) => (n as Value).value)).toEqual(['a directory now']);
+      expect(nodes[1]?.expiration?.getTime()).toBe(later.getTime());
+      expect((nodes[2] as Value).value).toBe('a file now');
+    } finally {
+      await client.close();
+    }
+    // Nothing changed: nothing to delete.
+    expect(await importV2Tree(adapter, second, { flat: true, dryRun: true })).toMatchObject({ deleted: 0 });
+    expect(await importV2Tree(adapter, second, { flat: true })).toMatchObject({ deleted: 0 });
+    expect(await keysOf()).toEqual(['//event', '/a/', '/a/now', '/d/', '/d/in', '/e']);
+  });
+
   it('refuses what it cannot write before writing anything', async () => {
     const adapter = adapterFor('refused');
     const huge = dir('/', [file('/small', 's'), file('/huge', 'x'.repeat(2 * 1024 * 1024))]);

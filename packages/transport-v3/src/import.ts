@@ -211,8 +211,8 @@ function* plan(
  *   at once, each with the action record `P//event` (as a refresh: v2 watchers are not woken);
  * - keys of the target tree that the import did not write (their last write is older than its first
  *   transaction) are deleted after, found by a scan a page at a time, so a re-run over the same
- *   source gives the same tree; the leases of an earlier run are revoked once nothing written is
- *   bound to them (each put asks for its key's previous lease). Indexes are not carried: `createdIndex` and
+ *   source gives the same tree; the leases of an earlier run are revoked at the end (each put asks
+ *   for its key's previous lease; up to 65,536 of them are kept, more are revoked when met). Indexes are not carried: `createdIndex` and
  *   `modifiedIndex` are the revisions of the import.
  *
  * The given nodes are walked twice (to check and count, then to write) and never copied: memory
@@ -302,8 +302,8 @@ export async function importV2Tree(
   let written = 0;
   /** The revision of the first transaction committed: keys last written before it are not the import's. */
   let first = Number.POSITIVE_INFINITY;
-  /** Leases of an earlier run revoked lately (a directory's is met once per transaction of its nodes). */
-  const revoked = new Set<bigint>();
+  /** The leases of an earlier run that keys written again were bound to: revoked at the end. */
+  const oldLeases = new Set<bigint>();
   const commit = (batch: Planned[]) =>
     access(
       {
@@ -321,19 +321,15 @@ export async function importV2Tree(
           );
           ops.push({ put: { key: layout.eventKey, value: importRecord } });
           const answer = await kv.txn({ compare: [], success: ops, failure: [] }, 'write');
-          const old = new Set<bigint>();
           answer.responses.forEach((response, at) => {
             const put = batch[at]?.op;
             if (put === undefined || !('put' in put) || !('put' in response)) return;
             const lease = response.put.prevKv?.lease ?? 0n;
-            if (lease !== 0n && lease !== (put.put.lease ?? 0n) && !revoked.has(lease)) old.add(lease);
+            if (lease === 0n || lease === (put.put.lease ?? 0n) || oldLeases.has(lease)) return;
+            if (oldLeases.size < MAX_OLD_LEASES) oldLeases.add(lease);
+            // Too many to keep: revoked now (what stale keys are bound to it go with it, uncounted).
+            else kv.leaseRevoke(lease);
           });
-          for (const id of old) {
-            // Nothing of the tree is bound to it any more but stale keys (deleted after anyway).
-            kv.leaseRevoke(id);
-            revoked.add(id);
-            if (revoked.size > 4096) revoked.delete(revoked.values().next().value as bigint);
-          }
           return answer.header.revision;
         },
       },
@@ -397,7 +393,7 @@ export async function importV2Tree(
     if (rest) await commit(rest);
     summary.deleted += stale.length;
     const leases = new Set<bigint>();
-    for (const each of stale) if (each.lease !== 0n && !revoked.has(each.lease)) leases.add(each.lease);
+    for (const each of stale) if (each.lease !== 0n) leases.add(each.lease);
     if (leases.size > 0) {
       await access(
         {
@@ -412,8 +408,25 @@ export async function importV2Tree(
     if (!page.more || last === undefined) break;
     from = `${last.key}\0`;
   }
+  if (oldLeases.size > 0) {
+    // Nothing of the tree is bound to the leases of an earlier run any more: let them go now.
+    await access(
+      {
+        run: async (kv) => {
+          for (const id of oldLeases) kv.leaseRevoke(id);
+        },
+      },
+      'write',
+    );
+  }
   return summary;
 }
+
+/**
+ * Leases of an earlier run kept to revoke at the end (8 bytes and a set entry each); beyond, each
+ * is revoked when met.
+ */
+const MAX_OLD_LEASES = 65_536;
 
 /** Keys listed per request when the target is scanned. */
 const PAGE = 10_000;

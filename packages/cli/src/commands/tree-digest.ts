@@ -16,7 +16,8 @@ export class TreeDigest {
   /** Adds a node: `value` is ignored for a directory (a file's missing value is ''). */
   add(key: string, dir: boolean, value: string | undefined, expiresAt: number | undefined): void {
     const hash = createHash('sha256')
-      .update(JSON.stringify([key, dir ? 1 : 0, dir ? null : (value ?? ''), expiresAt ?? null]))
+      // Unambiguous: the key's length ends it, the expiration ends at ':', the value runs to the end.
+      .update(`${key.length}:${key}${dir ? 'd' : 'f'}${expiresAt ?? ''}:${dir ? '' : (value ?? '')}`)
       .digest();
     let carry = 0;
     for (let word = 3; word >= 0; word--) {
