@@ -52,17 +52,18 @@ test('differences: every kind of mismatch, one line each; none for equal trees',
 
 describe('verify: the closing check by digest', () => {
   const at = new Date('2030-01-01T00:00:00.000Z');
-  const snapshotOf = (nodes: Array<{ key: string; dir: boolean; value?: string; expiration?: Date }>) => {
+  type Given = { key: string; dir: boolean; value?: string; expiration?: Date };
+  const snapshotOf = (nodes: Given[]) => {
     const tree = new SnapshotTree();
     for (const n of nodes) tree.add(n.key, n.dir, n.value, n.expiration?.getTime());
     return tree;
   };
-  const source = [
+  const source: Given[] = [
     { key: '/d', dir: true },
     { key: '/d/a', dir: false, value: 'a' },
     { key: '/t', dir: false, value: 't', expiration: at },
   ];
-  const stored = (nodes: typeof source) =>
+  const stored = (nodes: Given[]) =>
     async function* () {
       // As storedNodes() reads them: in key order, not the snapshot's.
       yield* [...nodes]
@@ -109,7 +110,7 @@ describe('verify: the closing check by digest', () => {
       source[0],
       { ...source[1], value: 'A' },
       { key: '/x', dir: false, value: 'x' },
-    ] as typeof source;
+    ] as Given[];
     const error = await verify(out.ctx, tree, stored(changed)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CliError);
     expect((error as CliError).exitCode).toBe(ExitCode.verifyFailed);
@@ -129,7 +130,9 @@ describe('verify: the closing check by digest', () => {
     const tree = snapshotOf(source);
     const out = io();
     const off = source.map((n) => (n.key === '/t' ? { ...n, expiration: new Date(at.getTime() + 1) } : n));
-    await expect(verify(out.ctx, tree, stored(off))).rejects.toMatchObject({ exitCode: ExitCode.verifyFailed });
+    await expect(verify(out.ctx, tree, stored(off))).rejects.toMatchObject({
+      exitCode: ExitCode.verifyFailed,
+    });
     expect(out.warned).toEqual([
       'differs: /t: expires 2030-01-01T00:00:00.000Z in v2, expires 2030-01-01T00:00:00.001Z in v3',
     ]);
