@@ -299,6 +299,13 @@ export async function importV2Tree(
 
   const total = summary.files + summary.dirs;
   summary.batches = 0;
+  // Whether the target tree holds anything yet: when not (a first run), there is nothing to scan
+  // for stale keys or earlier leases after the writes.
+  const before = (await access(
+    { run: (kv) => kv.range({ key: layout.treeStart, rangeEnd: layout.treeEnd, keysOnly: true, limit: 1 }) },
+    'read',
+  )) as RangeResponse;
+  const empty = before.kvs.length === 0;
   let written = 0;
   /** The revision of the first transaction committed: keys last written before it are not the import's. */
   let first = Number.POSITIVE_INFINITY;
@@ -316,9 +323,9 @@ export async function importV2Tree(
             ),
           );
           // A put asks for the key's previous lease: one of an earlier run is revoked after it.
-          const ops: RequestOp[] = batch.map((p) =>
-            'put' in p.op ? { put: { ...p.op.put, prevKv: true } } : p.op,
-          );
+          const ops: RequestOp[] = empty
+            ? batch.map((p) => p.op)
+            : batch.map((p) => ('put' in p.op ? { put: { ...p.op.put, prevKv: true } } : p.op));
           ops.push({ put: { key: layout.eventKey, value: importRecord } });
           const answer = await kv.txn({ compare: [], success: ops, failure: [] }, 'write');
           answer.responses.forEach((response, at) => {
@@ -378,7 +385,7 @@ export async function importV2Tree(
   // transaction: deleted from the source since an earlier run, or a file that became a directory),
   // found by a scan a page at a time and deleted a page at a time; their leases (of an earlier run)
   // are revoked after.
-  for (let from = layout.treeStart; ; ) {
+  for (let from = layout.treeStart; !empty; ) {
     options.signal?.throwIfAborted();
     const page = await listPage(from);
     const stale = page.kvs.filter(

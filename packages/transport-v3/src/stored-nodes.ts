@@ -27,7 +27,8 @@ export interface StoredNodesOptions {
  * Every node stored under the adapter's prefix (hidden ones too), in v3 key order (a directory
  * before what it holds), read in pages of `pageSize` keys, all at the revision of the first page
  * (a consistent tree while writes go on; a compaction past it in between rejects with etcd's
- * error). Memory is one page, whatever the size of the tree.
+ * error). Memory is two pages (the next one is read while this one is handed out), whatever the
+ * size of the tree.
  */
 export async function* storedNodes(
   target: V3Adapter,
@@ -39,10 +40,9 @@ export async function* storedNodes(
   if (!Number.isSafeInteger(pageSize) || pageSize < 1)
     throw new RangeError('storedNodes(): pageSize must be an integer >= 1');
   const layout = target.layout;
-  let from = layout.treeStart;
   let revision: number | undefined;
-  for (;;) {
-    const page = (await access(
+  const read = (from: string) =>
+    access(
       {
         run: (kv) =>
           kv.range({ key: from, rangeEnd: layout.treeEnd, limit: pageSize, revision }).then((answer) => ({
@@ -52,8 +52,21 @@ export async function* storedNodes(
           })),
       },
       'read',
-    )) as { kvs: KeyValue[]; more: boolean; revision: number };
+    ) as Promise<{ kvs: KeyValue[]; more: boolean; revision: number }>;
+  let next: Promise<{ kvs: KeyValue[]; more: boolean; revision: number }> | undefined = read(
+    layout.treeStart,
+  );
+  while (next !== undefined) {
+    const page = await next;
+    next = undefined;
     revision ??= page.revision;
+    const last = page.kvs[page.kvs.length - 1];
+    // The next page is asked for before this one is handed out: etcd reads it meanwhile.
+    if (page.more && last !== undefined) {
+      next = read(`${last.key}\0`);
+      // Handled when awaited; not an unhandled rejection if the caller stops early.
+      next.catch(() => {});
+    }
     for (const kv of page.kvs) {
       const where = layout.pathOf(kv.key);
       if (where === undefined) continue;
@@ -65,8 +78,5 @@ export async function* storedNodes(
         expiration: expiresAt === undefined ? undefined : new Date(expiresAt),
       };
     }
-    const last = page.kvs[page.kvs.length - 1];
-    if (!page.more || last === undefined) return;
-    from = `${last.key}\0`;
   }
 }

@@ -93,7 +93,7 @@ describe('verify: the closing check by digest', () => {
     const out = io();
     let reads = 0;
     const read = stored(source);
-    await verify(out.ctx, tree, () => {
+    await verify(out.ctx, tree, tree.digest(), () => {
       reads++;
       return read();
     });
@@ -111,7 +111,7 @@ describe('verify: the closing check by digest', () => {
       { ...source[1], value: 'A' },
       { key: '/x', dir: false, value: 'x' },
     ] as Given[];
-    const error = await verify(out.ctx, tree, stored(changed)).catch((e: unknown) => e);
+    const error = await verify(out.ctx, tree, tree.digest(), stored(changed)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CliError);
     expect((error as CliError).exitCode).toBe(ExitCode.verifyFailed);
     expect((error as Error).message).toBe(
@@ -130,7 +130,7 @@ describe('verify: the closing check by digest', () => {
     const tree = snapshotOf(source);
     const out = io();
     const off = source.map((n) => (n.key === '/t' ? { ...n, expiration: new Date(at.getTime() + 1) } : n));
-    await expect(verify(out.ctx, tree, stored(off))).rejects.toMatchObject({
+    await expect(verify(out.ctx, tree, tree.digest(), stored(off))).rejects.toMatchObject({
       exitCode: ExitCode.verifyFailed,
     });
     expect(out.warned).toEqual([
@@ -143,7 +143,7 @@ describe('verify: the closing check by digest', () => {
     const tree = snapshotOf(source);
     const out = io();
     let reads = 0;
-    const error = await verify(out.ctx, tree, () => {
+    const error = await verify(out.ctx, tree, tree.digest(), () => {
       reads++;
       return (reads === 1 ? stored(source.slice(1)) : stored(source))();
     }).catch((e: unknown) => e);

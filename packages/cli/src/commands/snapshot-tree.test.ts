@@ -44,7 +44,7 @@ test('nodes come back in the order added, values as they were (newlines, quotes,
     ['/d', at],
     ['/long', at + 1],
   ]);
-  expect(tree.digest.count).toBe(30_005);
+  expect(tree.digest().count).toBe(30_005);
   tree.close();
   tree.close();
   expect(() => [...tree]).toThrow(/closed/);

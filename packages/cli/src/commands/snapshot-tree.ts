@@ -12,35 +12,37 @@ export interface SnapshotNode {
   readonly expiration: Date | undefined;
 }
 
-/** Bytes of lines kept before they are written to the file, and read from it at once. */
+/** Bytes of records kept before they are written to the file, and read from it at once. */
 const CHUNK = 1 << 20;
+/** A record's header: its key's and value's lengths in bytes (u32), its kind (u8), its expiration (f64). */
+const HEADER = 17;
+const DIR = 1;
+const EXPIRES = 2;
 
 /**
- * The v2 tree of a snapshot, spooled to a file as it is read: one line of JSON per node
- * (`[key, dir, value, expiration ms]`), in the order added (depth first, parents before their
- * children), so that memory is a buffer of 1 MiB whatever the size of the tree. The file is made
- * in a private directory of the system's temporary one (mode 0600) and unlinked at once where the
- * system allows it (it lives on while open, and goes with the process), else by `close()`.
- * Counts and a `TreeDigest` of the nodes are kept as they are added. Iterating it reads the file
+ * The v2 tree of a snapshot, spooled to a file as it is read: one record per node (its key's and
+ * value's lengths, kind and expiration, then the key and the value in UTF-8), in the order added
+ * (depth first, parents before their children), so that memory is a buffer of 1 MiB whatever the
+ * size of the tree. The file is made in a private directory of the system's temporary one (mode
+ * 0600) and unlinked at once where the system allows it (it lives on while open, and goes with the
+ * process), else by `close()`. Counts are kept as nodes are added. Iterating it reads the file
  * again (synchronously, a chunk at a time), so it can be walked again and again.
  */
 export class SnapshotTree implements Iterable<SnapshotNode> {
   readonly #dir: string;
   readonly #fd: number;
   #removed = false;
-  #pending: string[] = [];
-  #pendingBytes = 0;
+  #buffer = Buffer.allocUnsafe(CHUNK);
+  #used = 0;
   #written = 0;
   #size = 0;
   #files = 0;
   #ttls = 0;
   #closed = false;
-  /** The digest of the nodes added. */
-  readonly digest = new TreeDigest();
 
   constructor() {
     this.#dir = mkdtempSync(join(tmpdir(), 'etcctl-migrate-'));
-    const file = join(this.#dir, 'snapshot.jsonl');
+    const file = join(this.#dir, 'snapshot.bin');
     this.#fd = openSync(file, 'w+', 0o600);
     try {
       rmSync(this.#dir, { recursive: true, force: true });
@@ -53,40 +55,43 @@ export class SnapshotTree implements Iterable<SnapshotNode> {
   /** Adds a node (after its parent). */
   add(key: string, dir: boolean, value: string | undefined, expiration: number | undefined): void {
     if (this.#closed) throw new Error('the snapshot is closed');
-    const line = JSON.stringify([key, dir ? 1 : 0, dir ? '' : (value ?? ''), expiration ?? null]);
-    this.#pending.push(line);
-    this.#pendingBytes += line.length + 1;
-    if (this.#pendingBytes >= CHUNK) this.#flush();
+    const text = dir ? '' : (value ?? '');
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    const most = HEADER + 3 * (key.length + text.length);
+    if (this.#used + most > this.#buffer.length) {
+      this.#flush();
+      if (most > this.#buffer.length) this.#buffer = Buffer.allocUnsafe(most);
+    }
+    const buffer = this.#buffer;
+    const at = this.#used;
+    const keyBytes = buffer.write(key, at + HEADER, 'utf8');
+    const valueBytes = text === '' ? 0 : buffer.write(text, at + HEADER + keyBytes, 'utf8');
+    buffer.writeUInt32LE(keyBytes, at);
+    buffer.writeUInt32LE(valueBytes, at + 4);
+    buffer.writeUInt8((dir ? DIR : 0) | (expiration === undefined ? 0 : EXPIRES), at + 8);
+    buffer.writeDoubleLE(expiration ?? 0, at + 9);
+    this.#used = at + HEADER + keyBytes + valueBytes;
     this.#size++;
     if (!dir) this.#files++;
     if (expiration !== undefined) this.#ttls++;
-    this.digest.add(key, dir, value, expiration);
   }
 
   #flush(): void {
-    if (this.#pending.length === 0) return;
-    const bytes = Buffer.from(`${this.#pending.join('\n')}\n`);
-    for (let at = 0; at < bytes.length; ) {
-      at += writeSync(this.#fd, bytes, at, bytes.length - at, this.#written + at);
+    for (let at = 0; at < this.#used; ) {
+      at += writeSync(this.#fd, this.#buffer, at, this.#used - at, this.#written + at);
     }
-    this.#written += bytes.length;
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#written += this.#used;
+    this.#used = 0;
+    if (this.#buffer.length > CHUNK) this.#buffer = Buffer.allocUnsafe(CHUNK);
   }
 
-  /** The lines of the file, in order. */
-  *#lines(): Generator<string> {
+  /** The nodes of the file, in order, decoded a chunk of the file at a time. */
+  *#chunks(): Generator<SnapshotNode[]> {
     if (this.#closed) throw new Error('the snapshot is closed');
     this.#flush();
     let buffer = Buffer.allocUnsafe(CHUNK);
     let kept = 0;
     for (let position = 0; position < this.#written; ) {
-      if (kept === buffer.length) {
-        // A line longer than the buffer: a larger one.
-        const larger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(larger, 0, 0, kept);
-        buffer = larger;
-      }
       const got = readSync(
         this.#fd,
         buffer,
@@ -97,15 +102,35 @@ export class SnapshotTree implements Iterable<SnapshotNode> {
       if (got === 0) throw new Error('the snapshot file ended early');
       position += got;
       const end = kept + got;
-      const cut = buffer.lastIndexOf(0x0a, end - 1);
-      if (cut < 0) {
-        kept = end;
-        continue;
+      const nodes: SnapshotNode[] = [];
+      let at = 0;
+      for (;;) {
+        if (end - at < HEADER) break;
+        const keyBytes = buffer.readUInt32LE(at);
+        const valueBytes = buffer.readUInt32LE(at + 4);
+        if (end - at < HEADER + keyBytes + valueBytes) break;
+        const kind = buffer.readUInt8(at + 8);
+        const start = at + HEADER;
+        const dir = (kind & DIR) !== 0;
+        nodes.push({
+          key: buffer.toString('utf8', start, start + keyBytes),
+          dir,
+          value: dir ? undefined : buffer.toString('utf8', start + keyBytes, start + keyBytes + valueBytes),
+          expiration: (kind & EXPIRES) === 0 ? undefined : new Date(buffer.readDoubleLE(at + 9)),
+        });
+        at = start + keyBytes + valueBytes;
       }
-      // A newline byte never occurs inside a UTF-8 sequence, nor inside JSON (escaped there).
-      yield* buffer.toString('utf8', 0, cut).split('\n');
-      buffer.copy(buffer, 0, cut + 1, end);
-      kept = end - cut - 1;
+      kept = end - at;
+      if (kept > 0 && end - at >= HEADER) {
+        // A record longer than what is left of the buffer: a buffer it fits in.
+        const length = HEADER + buffer.readUInt32LE(at) + buffer.readUInt32LE(at + 4);
+        if (length > buffer.length) {
+          const larger = Buffer.allocUnsafe(length);
+          buffer.copy(larger, 0, at, end);
+          buffer = larger;
+        } else buffer.copy(buffer, 0, at, end);
+      } else buffer.copy(buffer, 0, at, end);
+      yield nodes;
     }
   }
 
@@ -124,10 +149,17 @@ export class SnapshotTree implements Iterable<SnapshotNode> {
 
   /** The nodes with a TTL: their keys and when they expire (ms). */
   *expiring(): Generator<[string, number]> {
-    for (const line of this.#lines()) {
-      const [key, , , expiresAt] = JSON.parse(line) as [string, number, string, number | null];
-      if (expiresAt !== null) yield [key, expiresAt];
+    for (const nodes of this.#chunks()) {
+      for (const node of nodes)
+        if (node.expiration !== undefined) yield [node.key, node.expiration.getTime()];
     }
+  }
+
+  /** The digest of the nodes (a walk of the file). */
+  digest(): TreeDigest {
+    const digest = new TreeDigest();
+    for (const node of this) digest.add(node.key, node.dir, node.value, node.expiration?.getTime());
+    return digest;
   }
 
   /** How many nodes have a TTL. */
@@ -136,22 +168,14 @@ export class SnapshotTree implements Iterable<SnapshotNode> {
   }
 
   *[Symbol.iterator](): Iterator<SnapshotNode> {
-    for (const line of this.#lines()) {
-      const [key, dir, value, expiresAt] = JSON.parse(line) as [string, number, string, number | null];
-      yield {
-        key,
-        dir: dir === 1,
-        value: dir === 1 ? undefined : value,
-        expiration: expiresAt === null ? undefined : new Date(expiresAt),
-      };
-    }
+    for (const nodes of this.#chunks()) yield* nodes;
   }
 
   /** Closes the file (and removes it, if it is still there). Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#pending = [];
+    this.#used = 0;
     closeSync(this.#fd);
     if (!this.#removed) rmSync(this.#dir, { recursive: true, force: true });
   }
