@@ -149,7 +149,7 @@ async function readHidden(
  * key was read at another index, it is read again; when the index still differs, the answer is
  * dropped unread and the whole read starts again.
  */
-async function snapshot(
+export async function snapshot(
   source: Client,
   endpoints: readonly string[],
   options: EtcdOptions,
