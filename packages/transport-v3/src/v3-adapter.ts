@@ -25,6 +25,7 @@ import {
   type Layer,
   type Send,
   type SetRequest,
+  TermWatch,
 } from '@etc/protocol';
 import { TokenSource } from './auth.js';
 import { GrpcConnection } from './grpc/connection.js';
@@ -34,7 +35,6 @@ import { memberUrls } from './member-urls.js';
 import { MemberList } from './members.js';
 import { resolveV3Options, type V3AdapterOptions } from './options.js';
 import type { ResponseHeader } from './proto/messages.js';
-import { TermWatch } from './term-watch.js';
 import type { KvPort } from './v2/snapshot.js';
 import { checkIndex, V2Store } from './v2/store.js';
 import { WatchHub } from './watch-hub.js';
@@ -71,7 +71,7 @@ export class V3Adapter implements Adapter {
   #syncing: Promise<unknown> | undefined;
   /** Members `sync()` removed: closed with the adapter (their calls under way end on their own). */
   readonly #retired = new Set<Member>();
-  /** Ends calls left waiting on a member across a raft leader change (see `term-watch.ts`). */
+  /** Ends calls left waiting on a member across a raft leader change (`TermWatch` of `@etc/protocol`). */
   readonly #terms: TermWatch<Member>;
 
   /** Checks the options (a `TypeError` names what is wrong); connects on the first call. */
@@ -212,7 +212,7 @@ export class V3Adapter implements Adapter {
       return hub.wait(request, signal, answered);
     }
     const tokens = this.#tokens;
-    // Each exchange is watched for a leader change that would leave it unanswered (term-watch.ts).
+    // Each exchange is watched for a leader change that would leave it unanswered (`TermWatch`).
     const send = <T extends { header: ResponseHeader }>(
       fn: (ctx: { token: string | undefined; signal: AbortLike }) => Promise<T>,
       write = false,

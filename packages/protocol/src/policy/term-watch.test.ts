@@ -1,5 +1,6 @@
-import { Abortable, type AbortLike, ConnectionError, OutcomeUnknown } from '@etc/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConnectionError, OutcomeUnknown } from '../errors.js';
+import { Abortable, type AbortLike } from './signals.js';
 import { TermWatch } from './term-watch.js';
 
 interface FakeMember {
