@@ -74,6 +74,11 @@ export class TermWatch<M extends Member = Member> {
     return this.#term;
   }
 
+  /** How many members have a call, a timer or a check under way (the others are not kept). */
+  get watching(): number {
+    return this.#members.size;
+  }
+
   /** Notes the raft term of an answer's header (every answer's, waits' and errors' too when they carry one). */
   observe(term: number): void {
     if (Number.isSafeInteger(term) && term > this.#term) this.#term = term;
@@ -143,7 +148,10 @@ export class TermWatch<M extends Member = Member> {
 
   #tick(member: M, watched: Watched): void {
     watched.timer = undefined;
-    if (watched.pending.size === 0 || this.#closed) return;
+    if (watched.pending.size === 0 || this.#closed) {
+      this.#forget(member, watched);
+      return;
+    }
     const now = performance.now();
     let due = false;
     for (const entry of watched.pending) {
@@ -160,6 +168,7 @@ export class TermWatch<M extends Member = Member> {
       const done = (): void => {
         clearTimeout(limit);
         if (watched.check === check) watched.check = undefined;
+        this.#forget(member, watched);
       };
       check.addEventListener('abort', done);
       this.#probe(member, check).then(
@@ -172,6 +181,15 @@ export class TermWatch<M extends Member = Member> {
       );
     }
     this.#schedule(member, watched);
+  }
+
+  /**
+   * Drops a member nothing is under way on (no call, timer or check), so that members `sync()`
+   * removed or one-off members (an HTTP `adminAt`) are not kept.
+   */
+  #forget(member: M, watched: Watched): void {
+    if (watched.pending.size > 0 || watched.timer !== undefined || watched.check !== undefined) return;
+    if (this.#members.get(member) === watched) this.#members.delete(member);
   }
 
   #checked(member: M, watched: Watched, term: number): void {
