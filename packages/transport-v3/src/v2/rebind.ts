@@ -27,6 +27,8 @@ export interface Rebinding {
   compares: Compare[];
   /** Leases of their own for nodes whose own TTL now ends before the directory's. */
   grants: Array<{ id: bigint; ttl: number }>;
+  /** Leases of their own that nodes left: nothing is bound to them after the write (revoked then). */
+  dropped: bigint[];
 }
 
 function parentOf(path: string): string {
@@ -51,7 +53,7 @@ export function rebindSubtree(
   below: readonly KeyValue[],
   now: number,
 ): Rebinding {
-  const out: Rebinding = { ops: [], compares: [], grants: [] };
+  const out: Rebinding = { ops: [], compares: [], grants: [], dropped: [] };
   const leaseOf = new Map<string, bigint>([[dirPath, dirLease]]);
   for (const kv of below) {
     const tp = layout.pathOf(kv.key);
@@ -81,6 +83,8 @@ export function rebindSubtree(
     }
     if (tp.dir) leaseOf.set(tp.path, lease);
     if (lease === kv.lease && inherit === bound) continue;
+    // A lease of its own (a node's, or a nested directory's that what it holds leaves too).
+    if (!inherit && kv.lease !== 0n && lease !== kv.lease) out.dropped.push(kv.lease);
     const m: NodeMeta = {};
     const created = createdIndexOf(kv);
     if (created !== kv.createRevision) m.created = created;

@@ -539,9 +539,10 @@ export class V2Store {
       if (leaseId !== 0n && last && 'put' in last)
         ops[ops.length - 1] = { put: { ...last.put, lease: leaseId } };
       let compares = p.compares;
+      let rebinding: Rebinding | undefined;
       if (p.rebind) {
         const nodeOp = ops[ops.length - 1];
-        const rebinding = p.rebind(nodeOp && 'put' in nodeOp ? (nodeOp.put.lease ?? 0n) : 0n);
+        rebinding = p.rebind(nodeOp && 'put' in nodeOp ? (nodeOp.put.lease ?? 0n) : 0n);
         await Promise.all(rebinding.grants.map((g) => this.kv.leaseGrant(g.ttl, g.id)));
         ops.push(...rebinding.ops);
         compares = [...compares, ...rebinding.compares];
@@ -550,6 +551,7 @@ export class V2Store {
       const answer = await this.kv.txn({ compare: compares, success: ops, failure: [] }, 'write');
       if (answer.succeeded) {
         this.dropLease(snap.levels[snap.levels.length - 1]?.file);
+        for (const id of rebinding?.dropped ?? []) this.kv.leaseRevoke(id);
         return p.result(answer.header.revision, answer.header.raftTerm);
       }
       if (attempt >= MAX_ATTEMPTS) {
@@ -717,7 +719,13 @@ export class V2Store {
       // compare of each node rewritten).
       const dirKey = this.layout.dirKey(path);
       compares.push(notWrittenSince(`${dirKey}\0`, prefixEnd(dirKey), snap.revision));
-      rebind = (dirLease) => rebindSubtree(this.layout, path, dirLease, snap.below, Date.now());
+      rebind = (dirLease) => {
+        const rebinding = rebindSubtree(this.layout, path, dirLease, snap.below, Date.now());
+        // The directory's own old lease: everything bound to it was in the subtree, now bound again.
+        if (kv.lease !== 0n && !decodeValue(kv.value).meta?.inherit && dirLease !== kv.lease)
+          rebinding.dropped.push(kv.lease);
+        return rebinding;
+      };
     } else {
       put = nodePut(this.layout.fileKey(path), newValue, meta(created, kv), ttl, inherited);
     }
