@@ -14,7 +14,7 @@ export function loadTransportV3(): Promise<typeof import('@etc/transport-v3')> {
   return import('@etc/transport-v3');
 }
 
-async function readPem(flag: string, file: string): Promise<string> {
+export async function readPem(flag: string, file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {

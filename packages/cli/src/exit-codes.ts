@@ -19,6 +19,12 @@ export const ExitCode = {
   clusterNotHealthy: 5,
   /** `migrate`: the tree read back from the v3 keyspace differs from the v2 snapshot. */
   verifyFailed: 6,
+  /** `migrate` stopped by SIGHUP after the transaction in flight (128 + 1, as a shell shows it). */
+  hangup: 129,
+  /** `migrate` stopped by Ctrl+C (SIGINT) after the transaction in flight (128 + 2). */
+  interrupted: 130,
+  /** `migrate` stopped by SIGTERM after the transaction in flight (128 + 15). */
+  terminated: 143,
 } as const;
 
 /** One of etcctl's exit statuses. */

@@ -8,6 +8,11 @@
 import { endingSignals, Interrupted, statusFor } from './interrupted.js';
 import { run } from './run.js';
 
+// For benchmarks (tooling/bench, bench:migrate): the process's peak memory, on stderr at exit.
+if (process.env.ETCCTL_REPORT_RSS) {
+  process.on('exit', () => process.stderr.write(`etcctl: maxRSS ${process.resourceUsage().maxRSS} KiB\n`));
+}
+
 const interrupt = new AbortController();
 const force = new AbortController();
 let watching = false;

@@ -1,10 +1,13 @@
 // `etcctl migrate`, run as a child process: a v2 etcd with every kind of node copied into a
 // v2-less etcd (v3 only, as etcd 3.6 runs), then read back through etcdV3 and `etcctl --api v3`.
 
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { type Client, etcd, type Node } from '@etc/client';
-import { type EtcdCluster, freePort, startEtcd } from '@etc/etcd-launcher';
+import { type EtcdCluster, freePort, startEtcd, startProxy } from '@etc/etcd-launcher';
 import { etcdV3 } from '@etc/transport-v3';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { run } from '../src/run.js';
@@ -131,7 +134,7 @@ describe('etcctl migrate', () => {
     expect(lines[1]).toMatch(
       /^migrated 13 files and 9 directories \(2 leases\) in 1 transaction to \/etc-v2 at \S+ \(revision \d+, [\d.]+ s\); deleted 0 keys the v2 tree does not have$/,
     );
-    expect(lines[2]).toBe('verified: 22 nodes read back through etcdV3 equal the snapshot');
+    expect(lines[2]).toBe('verified: 22 nodes read back from the v3 keyspace equal the snapshot');
     // No terminal: plain progress lines on stderr.
     expect(ran.stderr).toBe('migrate: 22/22 keys (100%)\n');
     await expectSameTree();
@@ -216,6 +219,94 @@ describe('etcctl migrate', () => {
       stderr: expect.stringMatching(/migrate \[[\u2588\u2591]+\] 22\/22 keys \| \d+ keys\/s \| \S+ left/),
     });
     expect(out).toMatch(/to \/tty at .*\nverified: 22 nodes/);
+  });
+
+  test('Ctrl+C during the copy: the transaction in flight ends, then status 130; a second one ends it at once', async () => {
+    // The target behind a proxy that holds its traffic: the copy is under way but cannot move.
+    const target = new URL(v3.url);
+    const proxy = await startProxy(target.hostname, Number(target.port));
+    const started = (interrupts: number) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [bin, '--endpoints', v2.url, 'migrate', '--to', proxy.url, '--to-prefix', `/stopped${interrupts}`],
+          { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } },
+        );
+        let stdout = '';
+        let stderr = '';
+        let again: ReturnType<typeof setInterval> | undefined;
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          stdout += chunk;
+          if (!stdout.startsWith('snapshot: ') || !stdout.endsWith('\n')) return;
+          // Its first request to the target is held by the proxy now (or soon): interrupt.
+          proxy.stall();
+          child.kill('SIGINT');
+          if (interrupts === 1) setImmediate(() => proxy.resume());
+          // Signals that arrive together count as one: repeat until it ends (more change nothing).
+          else again = setInterval(() => child.kill('SIGINT'), 100);
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+          stderr += chunk;
+        });
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          clearInterval(again);
+          resolve({ code, stdout, stderr });
+        });
+      });
+    try {
+      const once = await started(1);
+      expect(once.code).toBe(130);
+      expect(once.stderr).toMatch(
+        /^migrate: interrupted after \d+ of 19 keys: the copy is incomplete; run migrate again to complete it$/m,
+      );
+      expect(once.stdout).not.toMatch(/^verified/m);
+      proxy.resume();
+      const twice = await started(2);
+      expect(twice.code).toBe(130);
+      expect(twice.stdout).not.toMatch(/^migrated/m);
+    } finally {
+      proxy.resume();
+      await proxy.close();
+    }
+  });
+
+  test('Ctrl+C while the v2 tree is read: nothing written, status 130', async () => {
+    // A source that takes the GET and never answers: the read is under way when Ctrl+C comes.
+    let arrived: () => void = () => {};
+    const asked = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const silent = createServer(() => arrived());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const child = spawn(
+        process.execPath,
+        [bin, '--endpoints', `http://127.0.0.1:${port}`, 'migrate', '--to', v3.url, '--to-prefix', '/never'],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } },
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await asked;
+      child.kill('SIGINT');
+      expect(await closed).toBe(130);
+      expect(stderr).toBe('migrate: interrupted while reading the v2 tree; nothing written\n');
+      const never = etcdV3(v3.url, { prefix: '/never' });
+      try {
+        const root = await never.get('/', { recursive: true });
+        expect((root.node as unknown as { nodes: Node[] }).nodes).toEqual([]);
+      } finally {
+        await never.close();
+      }
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   test('bad usage: status 1 before anything is read; an unreachable target: status 2', async () => {

@@ -45,7 +45,11 @@ describe('importV2Tree', () => {
     expect(planned).toEqual({ files: 25, dirs: 1, leases: 0, deleted: 0, batches: 3, revision: 0 });
     expect(await rawKeys(adapter.layout.prefix)).toEqual([]);
     const progress: number[] = [];
-    const done = await importV2Tree(adapter, root, { maxOps: 10, onProgress: (n) => progress.push(n) });
+    const done = await importV2Tree(adapter, root, {
+      maxOps: 10,
+      inFlight: 1,
+      onProgress: (n) => progress.push(n),
+    });
     expect(done.batches).toBe(3);
     expect(progress).toEqual([9, 18, 26]);
     const big = 'x'.repeat(40_000);

@@ -3,8 +3,8 @@
  * the v3 layout that `etcdV3()` reads (see the package README, "Layout" and "Importing a v2 tree").
  * The migration command of `@etc/cli` (`etcctl migrate`) is built on it.
  */
-import { leaseIdFor } from './layout.js';
-import type { KeyValue, RangeResponse, RequestOp } from './proto/messages.js';
+import { type Layout, leaseIdFor } from './layout.js';
+import type { RangeResponse, RequestOp } from './proto/messages.js';
 import { nodePut } from './v2/store.js';
 import { kvAccess, type V3Adapter } from './v3-adapter.js';
 
@@ -16,7 +16,7 @@ export interface ImportNode {
   readonly key: string;
   readonly dir: boolean;
   /** A file's value (text, written byte for byte as UTF-8). */
-  readonly value?: string;
+  readonly value?: string | undefined;
   /** When the node expires (its TTL); the lease gets the time left when it is granted. */
   readonly expiration?: Date | undefined;
   readonly nodes?: readonly ImportNode[];
@@ -36,9 +36,14 @@ export interface ImportOptions {
    * cut 16 KiB below it, for the request's framing.
    */
   maxRequestBytes?: number | undefined;
+  /** Transactions sent at once (default 8): etcd batches concurrent writes into fewer disk syncs. */
+  inFlight?: number | undefined;
   /** Called after each transaction with the nodes written so far and the nodes to write. */
   onProgress?: ((written: number, total: number) => void) | undefined;
-  /** Aborting stops before the next transaction (those committed stay: a re-run completes them). */
+  /**
+   * Aborting sends no further transaction; those in flight end first, then it rejects with the
+   * signal's reason (those committed stay: a re-run completes them).
+   */
   signal?: AbortSignal | undefined;
 }
 
@@ -62,6 +67,7 @@ export interface ImportSummary {
 const importRecord = JSON.stringify({ action: 'import', key: '/', refresh: true });
 
 const DEFAULT_MAX_OPS = 128;
+const DEFAULT_IN_FLIGHT = 8;
 const DEFAULT_MAX_BYTES = 1.5 * 1024 * 1024;
 const FRAMING_MARGIN = 16 * 1024;
 /** Bytes an operation adds beyond its key and value (field tags, lengths, lease, nesting). */
@@ -77,45 +83,111 @@ interface Planned {
   node: boolean;
 }
 
-interface Flat {
+/** A node of the given trees, met in a walk: parents before their children. */
+interface Walked {
   path: string;
   dir: boolean;
   value: string;
   expiresAt: number | undefined;
 }
 
-/** The nodes below and including each given one, parents first; the root itself is implicit. */
-function flatten(roots: readonly ImportNode[]): Flat[] {
-  const byPath = new Map<string, Flat>();
-  const visit = (node: ImportNode) => {
-    if (typeof node.key !== 'string' || !node.key.startsWith('/')) {
-      throw new TypeError(`importV2Tree(): a node key must begin with "/": ${String(node.key)}`);
+/**
+ * The nodes below and including each given one, depth first (parents before their children), the
+ * root itself implicit; the parents of a node given on its own (a hidden key read by name) first,
+ * as directories, unless an earlier tree had them. Nothing is copied: the walk reads the given
+ * nodes as it goes, so a caller holds one tree, not several.
+ */
+function* walk(roots: Iterable<ImportNode>): Generator<Walked> {
+  const seenDirs = new Set<string>();
+  // One tree alone needs no record of its directories (it cannot meet them again).
+  const several = !(Array.isArray(roots) && roots.length === 1);
+  for (const root of roots) {
+    if (typeof root?.key !== 'string' || !root.key.startsWith('/')) {
+      throw new TypeError(`importV2Tree(): a node key must begin with "/": ${String(root?.key)}`);
     }
-    if (node.key !== '/') {
-      // Parents of a node given on its own (a hidden key read by name) are directories.
-      for (let at = node.key.indexOf('/', 1); at !== -1; at = node.key.indexOf('/', at + 1)) {
-        const parent = node.key.slice(0, at);
-        if (!byPath.has(parent))
-          byPath.set(parent, { path: parent, dir: true, value: '', expiresAt: undefined });
+    for (let at = root.key.indexOf('/', 1); at !== -1; at = root.key.indexOf('/', at + 1)) {
+      const parent = root.key.slice(0, at);
+      if (!seenDirs.has(parent)) {
+        seenDirs.add(parent);
+        yield { path: parent, dir: true, value: '', expiresAt: undefined };
       }
-      const expiresAt = node.expiration === undefined ? undefined : node.expiration.getTime();
-      byPath.set(node.key, {
-        path: node.key,
-        dir: node.dir,
-        value: node.dir ? '' : (node.value ?? ''),
-        expiresAt,
-      });
     }
-    if (node.dir) for (const child of node.nodes ?? []) visit(child);
-  };
-  for (const root of roots) visit(root);
-  // Parents sort before their children ('/' is the smallest character a path continues with).
-  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const stack: ImportNode[] = [root];
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      if (typeof node.key !== 'string' || !node.key.startsWith('/')) {
+        throw new TypeError(`importV2Tree(): a node key must begin with "/": ${String(node.key)}`);
+      }
+      if (node.key !== '/') {
+        if (node.dir) {
+          // Only the first tree that has a directory writes it (a hidden key's parent made above).
+          if (several && seenDirs.has(node.key) && node !== root) continue;
+          if (several) seenDirs.add(node.key);
+        }
+        yield {
+          path: node.key,
+          dir: node.dir,
+          value: node.dir ? '' : (node.value ?? ''),
+          expiresAt: node.expiration === undefined ? undefined : node.expiration.getTime(),
+        };
+      }
+      if (node.dir && node.nodes !== undefined) {
+        // Pushed in reverse, so children come out in their given (sorted) order.
+        for (let i = node.nodes.length - 1; i >= 0; i--) stack.push(node.nodes[i] as ImportNode);
+      }
+    }
+  }
+}
+
+/**
+ * The puts of the walk, each with its lease (its own, granted before its transaction, or the
+ * directory's above it, as the layout binds nodes inside a directory with a TTL). Directories'
+ * leases are kept while the walk is below them.
+ */
+function* plan(layout: Layout, roots: Iterable<ImportNode>): Generator<Planned & { walked: Walked }> {
+  // The directories above the current node that have a lease: path → lease, deepest last.
+  const leased: Array<{ path: string; lease: bigint }> = [];
+  const dirLeases = new Map<string, bigint>();
+  for (const node of walk(roots)) {
+    while (leased.length > 0) {
+      const top = leased[leased.length - 1] as { path: string };
+      if (node.path.startsWith(`${top.path}/`)) break;
+      leased.pop();
+    }
+    let inherited = leased.length > 0 ? (leased[leased.length - 1] as { lease: bigint }).lease : 0n;
+    if (inherited === 0n && dirLeases.size > 0) {
+      // A node given on its own below a directory with a lease of an earlier tree.
+      for (let at = node.path.lastIndexOf('/'); at > 0; at = node.path.lastIndexOf('/', at - 1)) {
+        const lease = dirLeases.get(node.path.slice(0, at));
+        if (lease !== undefined) {
+          inherited = lease;
+          break;
+        }
+      }
+    }
+    const key = node.dir ? layout.dirKey(node.path) : layout.fileKey(node.path);
+    const ttl = node.expiresAt === undefined ? undefined : { ttl: 1, expiresAt: node.expiresAt };
+    const op = nodePut(key, node.value, undefined, ttl, inherited);
+    let grant: Planned['grant'];
+    if ('put' in op && op.put.lease === undefined && node.expiresAt !== undefined) {
+      grant = { id: leaseIdFor(node.expiresAt), expiresAt: node.expiresAt };
+      op.put.lease = grant.id;
+    }
+    if (node.dir) {
+      const lease = 'put' in op ? (op.put.lease ?? 0n) : 0n;
+      if (lease !== 0n) {
+        leased.push({ path: node.path, lease });
+        dirLeases.set(node.path, lease);
+      }
+    }
+    const bytes = Buffer.byteLength(key) + Buffer.byteLength(node.value) + OP_OVERHEAD;
+    yield { op, bytes, grant, node: true, walked: node };
+  }
 }
 
 /**
  * Writes v2 nodes (each with its subtree: pass the root of a recursive get of `/`, and hidden keys
- * read by name, since v2 listings leave them out) into the v3 layout under the adapter's prefix,
+ * read by name, since v2 listings leave them out; or any iterable of nodes, each after its parent,
+ * that can be iterated twice) into the v3 layout under the adapter's prefix,
  * so that `etcdV3()` with that prefix reads the same tree:
  *
  * - files with their values byte for byte, directories (empty ones too) as `key/`, hidden (`_`)
@@ -123,19 +195,20 @@ function flatten(roots: readonly ImportNode[]): Flat[] {
  * - a node with a TTL gets a lease of its own, granted just before its transaction with the time
  *   left until its `expiration`; nodes inside a directory with a TTL are bound to its lease as the
  *   layout says, so they go with it;
- * - in transactions of at most `maxOps` operations and `maxRequestBytes` bytes, parents first,
- *   each with the action record `P//event` (as a refresh: v2 watchers are not woken);
- * - keys of the target tree that the imported tree does not have are deleted, so a re-run over
- *   the same source gives the same tree (old leases are revoked at the end). Indexes are not
+ * - in transactions of at most `maxOps` operations and `maxRequestBytes` bytes, `inFlight` of them
+ *   at once, each with the action record `P//event` (as a refresh: v2 watchers are not woken);
+ * - keys of the target tree that the imported tree does not have are deleted first, so a re-run
+ *   over the same source gives the same tree (old leases are revoked at the end). Indexes are not
  *   carried: `createdIndex` and `modifiedIndex` are the revisions of the import.
  *
- * Not atomic: a failure leaves the transactions committed so far; run it again. A node too large
- * for one request is a `RangeError` before anything is written; etcd's refusals reject as the
- * adapter's calls do.
+ * The given nodes are walked twice (to check and count, then to write) and never copied: memory
+ * beyond them is the target's existing keys and the transactions in flight. Not atomic: a failure
+ * leaves the transactions committed so far; run it again. A node too large for one request is a
+ * `RangeError` before anything is written; etcd's refusals reject as the adapter's calls do.
  */
 export async function importV2Tree(
   target: V3Adapter,
-  nodes: ImportNode | readonly ImportNode[],
+  nodes: ImportNode | Iterable<ImportNode>,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   const access = kvAccess.get(target);
@@ -145,12 +218,19 @@ export async function importV2Tree(
     throw new RangeError('importV2Tree(): maxOps must be an integer >= 2');
   const maxBytes = (options.maxRequestBytes ?? DEFAULT_MAX_BYTES) - FRAMING_MARGIN;
   if (!(maxBytes > 0)) throw new RangeError('importV2Tree(): maxRequestBytes is too small');
+  const inFlight = options.inFlight ?? DEFAULT_IN_FLIGHT;
+  if (!Number.isSafeInteger(inFlight) || inFlight < 1)
+    throw new RangeError('importV2Tree(): inFlight must be an integer >= 1');
   const layout = target.layout;
-  const flat = flatten(Array.isArray(nodes) ? (nodes as readonly ImportNode[]) : [nodes as ImportNode]);
+  const roots: Iterable<ImportNode> =
+    typeof (nodes as Partial<Iterable<ImportNode>>)[Symbol.iterator] === 'function'
+      ? (nodes as Iterable<ImportNode>)
+      : [nodes as ImportNode];
+  const recordBytes = Buffer.byteLength(layout.eventKey) + importRecord.length + OP_OVERHEAD;
 
   // What the target tree holds now: its keys and their leases (values are not needed), a page per
   // call, so that the adapter's timeout and attempt timeout bound a page, not the whole listing.
-  const existing: KeyValue[] = [];
+  const existing = new Map<string, bigint>();
   for (let from = layout.treeStart; ; ) {
     const start = from;
     const page = (await access(
@@ -159,112 +239,110 @@ export async function importV2Tree(
       },
       'read',
     )) as RangeResponse;
-    existing.push(...page.kvs);
+    for (const each of page.kvs) existing.set(each.key, each.lease);
     const last = page.kvs[page.kvs.length - 1];
     if (!page.more || last === undefined) break;
     from = `${last.key}\0`;
   }
+  const oldLeases = new Set<bigint>();
+  for (const lease of existing.values()) if (lease !== 0n) oldLeases.add(lease);
 
-  const planned: Planned[] = [];
-  const keep = new Set<string>();
-  const dirLeases = new Map<string, bigint>();
-  let files = 0;
-  let dirs = 0;
-  let leases = 0;
-  for (const node of flat) {
-    const key = node.dir ? layout.dirKey(node.path) : layout.fileKey(node.path);
-    keep.add(key);
-    // The lease of the deepest directory above with a TTL (parents were planned first).
-    let inherited = 0n;
-    for (let at = node.path.lastIndexOf('/'); at > 0; at = node.path.lastIndexOf('/', at - 1)) {
-      const lease = dirLeases.get(node.path.slice(0, at));
-      if (lease !== undefined) {
-        inherited = lease;
-        break;
-      }
+  // First walk: check every node fits, count, and find the keys of the target to delete.
+  const summary: ImportSummary = { files: 0, dirs: 0, leases: 0, deleted: 0, batches: 0, revision: 0 };
+  const cut = batcher(maxOps, maxBytes, recordBytes);
+  for (const each of plan(layout, roots)) {
+    if (each.bytes + recordBytes + OP_OVERHEAD > maxBytes) {
+      throw new RangeError(
+        `importV2Tree(): ${each.walked.path} does not fit in one request of ${maxBytes} bytes`,
+      );
     }
-    const ttl = node.expiresAt === undefined ? undefined : { ttl: 1, expiresAt: node.expiresAt };
-    const op = nodePut(key, node.value, undefined, ttl, inherited);
-    let grant: Planned['grant'];
-    if ('put' in op && op.put.lease === undefined && node.expiresAt !== undefined) {
-      grant = { id: leaseIdFor(node.expiresAt), expiresAt: node.expiresAt };
-      op.put.lease = grant.id;
-      leases++;
-    }
-    if (node.dir) {
-      dirs++;
-      const lease = 'put' in op ? op.put.lease : undefined;
-      if (grant !== undefined) dirLeases.set(node.path, grant.id);
-      else if (lease !== undefined && lease !== 0n) dirLeases.set(node.path, lease);
-    } else files++;
-    const bytes = Buffer.byteLength(key) + Buffer.byteLength('put' in op ? op.put.value : '') + OP_OVERHEAD;
-    if (bytes + Buffer.byteLength(layout.eventKey) + importRecord.length + 2 * OP_OVERHEAD > maxBytes) {
-      throw new RangeError(`importV2Tree(): ${node.path} does not fit in one request of ${maxBytes} bytes`);
-    }
-    planned.push({ op, bytes, grant, node: true });
+    if (each.walked.dir) summary.dirs++;
+    else summary.files++;
+    if (each.grant !== undefined) summary.leases++;
+    existing.delete(each.op && 'put' in each.op ? each.op.put.key : '');
+    if (cut.add(each)) summary.batches++;
   }
   const deletes: Planned[] = [];
-  const oldLeases = new Set<bigint>();
-  for (const kv of existing) {
-    if (kv.lease !== 0n) oldLeases.add(kv.lease);
-    if (keep.has(kv.key) || layout.pathOf(kv.key) === undefined) continue;
+  for (const key of existing.keys()) {
+    if (layout.pathOf(key) === undefined) continue;
     // A key the source does not have (deleted since an earlier run, or a file that became a directory).
-    deletes.push({
-      op: { deleteRange: { key: kv.key } },
-      bytes: Buffer.byteLength(kv.key) + OP_OVERHEAD,
-      node: false,
-    });
+    deletes.push({ op: { deleteRange: { key } }, bytes: Buffer.byteLength(key) + OP_OVERHEAD, node: false });
   }
-  // Deletes first: a file that became a directory (or back) is gone before the parent is written.
-  const all = [...deletes, ...planned];
-  const batches: Planned[][] = [];
-  let batch: Planned[] = [];
-  let size = Buffer.byteLength(layout.eventKey) + importRecord.length + OP_OVERHEAD;
-  const base = size;
-  for (const each of all) {
-    if (batch.length > 0 && (batch.length + 1 >= maxOps || size + each.bytes > maxBytes)) {
-      batches.push(batch);
-      batch = [];
-      size = base;
-    }
-    batch.push(each);
-    size += each.bytes;
+  existing.clear();
+  summary.deleted = deletes.length;
+  const deleteBatches: Planned[][] = [];
+  const cutDeletes = batcher(maxOps, maxBytes, recordBytes);
+  for (const each of deletes) {
+    const full = cutDeletes.add(each);
+    if (full) deleteBatches.push(full);
   }
-  if (batch.length > 0) batches.push(batch);
-
-  const summary: ImportSummary = {
-    files,
-    dirs,
-    leases,
-    deleted: deletes.length,
-    batches: batches.length,
-    revision: 0,
-  };
+  const lastDeletes = cutDeletes.flush();
+  if (lastDeletes) deleteBatches.push(lastDeletes);
+  summary.batches = deleteBatches.length + summary.batches + (cut.flush() ? 1 : 0);
   if (options.dryRun) return summary;
 
-  const total = planned.length;
+  const total = summary.files + summary.dirs;
   let written = 0;
-  for (const each of batches) {
-    options.signal?.throwIfAborted();
-    summary.revision = (await access(
+  const commit = (batch: Planned[]) =>
+    access(
       {
         run: async (kv) => {
-          for (const { grant } of each) {
-            if (grant === undefined) continue;
-            const left = Math.ceil((grant.expiresAt - Date.now()) / 1000);
-            await kv.leaseGrant(Math.max(1, left), grant.id);
-          }
-          const ops = each.map((p) => p.op);
+          await Promise.all(
+            batch.map((p) =>
+              p.grant === undefined
+                ? undefined
+                : kv.leaseGrant(Math.max(1, Math.ceil((p.grant.expiresAt - Date.now()) / 1000)), p.grant.id),
+            ),
+          );
+          const ops = batch.map((p) => p.op);
           ops.push({ put: { key: layout.eventKey, value: importRecord } });
           const answer = await kv.txn({ compare: [], success: ops, failure: [] }, 'write');
           return answer.header.revision;
         },
       },
       'write',
-    )) as number;
-    written += each.filter((p) => p.node).length;
-    options.onProgress?.(written, total);
+    ).then((revision) => {
+      summary.revision = Math.max(summary.revision, revision as number);
+      written += batch.reduce((n, p) => n + (p.node ? 1 : 0), 0);
+      options.onProgress?.(written, total);
+    });
+
+  // Deletes first (a file that became a directory is gone before it is written), then the puts,
+  // `inFlight` transactions at once.
+  for (const batch of deleteBatches) {
+    options.signal?.throwIfAborted();
+    await commit(batch);
   }
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const send = async (batch: Planned[]) => {
+    while (running.size >= inFlight) await Promise.race(running);
+    if (failure !== undefined) throw failure.error;
+    options.signal?.throwIfAborted();
+    const sent: Promise<void> = commit(batch).then(
+      () => {
+        running.delete(sent);
+      },
+      (error: unknown) => {
+        running.delete(sent);
+        failure ??= { error };
+      },
+    );
+    running.add(sent);
+  };
+  const writing = batcher(maxOps, maxBytes, recordBytes);
+  try {
+    for (const each of plan(layout, roots)) {
+      const full = writing.add(each);
+      if (full) await send(full);
+    }
+    const last = writing.flush();
+    if (last) await send(last);
+  } finally {
+    // The transactions in flight end before this resolves or rejects (an abort included).
+    await Promise.all(running);
+  }
+  if (failure !== undefined) throw failure.error;
   if (oldLeases.size > 0) {
     // Nothing of the tree is bound to the leases of an earlier run any more: let them go now.
     await access(
@@ -277,4 +355,32 @@ export async function importV2Tree(
     );
   }
   return summary;
+}
+
+/**
+ * Cuts planned operations into transactions of at most `maxOps` operations (the action record
+ * included) and `maxBytes` bytes: `add` returns the batch it closed, if any; `flush` the last one.
+ */
+function batcher(maxOps: number, maxBytes: number, base: number) {
+  let batch: Planned[] = [];
+  let size = base;
+  return {
+    add(each: Planned): Planned[] | undefined {
+      let closed: Planned[] | undefined;
+      if (batch.length > 0 && (batch.length + 1 >= maxOps || size + each.bytes > maxBytes)) {
+        closed = batch;
+        batch = [];
+        size = base;
+      }
+      batch.push(each);
+      size += each.bytes;
+      return closed;
+    },
+    flush(): Planned[] | undefined {
+      const last = batch.length > 0 ? batch : undefined;
+      batch = [];
+      size = base;
+      return last;
+    },
+  };
 }

@@ -1,3 +1,4 @@
+export { type ApplyOptions, applyV2Change, type V2Change } from './apply-v2-change.js';
 export { type EtcdV3Options, etcdV3 } from './etcd-v3.js';
 export type { GrpcTlsOptions } from './grpc/connection.js';
 export { type ImportNode, type ImportOptions, type ImportSummary, importV2Tree } from './import.js';
@@ -8,4 +9,5 @@ export {
   DEFAULT_TIMEOUT,
   type V3AdapterOptions,
 } from './options.js';
+export { type StoredNode, type StoredNodesOptions, storedNodes } from './stored-nodes.js';
 export { V3Adapter } from './v3-adapter.js';

@@ -1,11 +1,17 @@
-import { Client, type EtcdResult, etcd, type Node } from '@etc/client';
-import type { ImportNode } from '@etc/transport-v3';
+import { type Client, type EtcdOptions, etcd, type Node } from '@etc/client';
+import type { ImportNode, V3Adapter } from '@etc/transport-v3';
 import type { Command } from 'commander';
 import { CliError, usage } from '../cli-error.js';
-import { clientOptions, loadTransportV3 } from '../client-factory.js';
+import { clientOptions, loadTransportV3, readPem } from '../client-factory.js';
 import type { Context, Runner } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
+import { Interrupted } from '../interrupted.js';
+import { askPassword } from '../password.js';
 import { type Progress, progressFor } from '../progress.js';
+import { ChangeFeed } from './change-feed.js';
+import { follow } from './migrate-follow.js';
+import { readTree } from './read-tree.js';
+import { SnapshotTree } from './snapshot-tree.js';
 
 /** How many times the snapshot is read again when a hidden key was read at another index. */
 const SNAPSHOT_ATTEMPTS = 5;
@@ -15,60 +21,70 @@ interface MigrateOptions {
   toPrefix?: string;
   dryRun?: boolean;
   hidden?: string;
+  follow?: boolean;
+  toCacert?: string;
+  toCert?: string;
+  toKey?: string;
+  toUsername?: string;
 }
 
-/** One node of a tree, flattened for the comparison. */
-interface Flat {
+/** Calls `visit` for each node below and including the given ones (the root `/` left out), depth first. */
+function eachNode(nodes: readonly Node[], visit: (node: Node) => void): void {
+  const stack = [...nodes];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (node.key !== '/') visit(node);
+    const children = (node as { nodes?: Node[] }).nodes;
+    if (children !== undefined)
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Node);
+  }
+}
+
+/** A node as the comparison sees it. */
+interface Compared {
+  key: string;
   dir: boolean;
-  value: string | undefined;
-  expiresAt: number | undefined;
+  value?: string | undefined;
+  expiration?: Date | undefined;
 }
 
-function flatten(nodes: readonly Node[]): Map<string, Flat> {
-  const out = new Map<string, Flat>();
-  const visit = (node: Node) => {
-    if (node.key !== '/') {
-      out.set(node.key, {
-        dir: node.dir,
-        value: 'value' in node ? String((node as { value: unknown }).value) : undefined,
-        expiresAt: node.expiration?.getTime(),
-      });
-    }
-    for (const child of (node as { nodes?: Node[] }).nodes ?? []) visit(child);
-  };
-  for (const node of nodes) visit(node);
-  return out;
-}
-
-/** The differences between the snapshot and the tree read back, one line each (empty: equal). */
-export function differences(source: readonly Node[], target: readonly Node[]): string[] {
-  const want = flatten(source);
-  const got = flatten(target);
+/**
+ * The differences between the snapshot and the tree read back (`storedNodes()`, in any order), one
+ * line each (empty: equal): the stored tree is compared as it is read, against the snapshot's nodes
+ * indexed by key.
+ */
+export async function differences(
+  source: Iterable<Compared>,
+  stored: AsyncIterable<Compared> | Iterable<Compared>,
+): Promise<string[]> {
+  const want = new Map<string, Compared>();
+  for (const node of source) want.set(node.key, node);
   const lines: string[] = [];
-  for (const [path, w] of want) {
-    const g = got.get(path);
-    if (g === undefined) {
-      lines.push(`missing in v3: ${path}${w.dir ? '/' : ''}`);
+  const at = (date: Date | undefined) => (date === undefined ? 'no TTL' : `expires ${date.toISOString()}`);
+  for await (const got of stored) {
+    const w = want.get(got.key);
+    if (w === undefined) {
+      lines.push(`only in v3: ${got.key}${got.dir ? '/' : ''}`);
       continue;
     }
-    if (g.dir !== w.dir) {
+    want.delete(got.key);
+    if (got.dir !== w.dir) {
       lines.push(
-        `differs: ${path}: a ${w.dir ? 'directory' : 'file'} in v2, a ${g.dir ? 'directory' : 'file'} in v3`,
+        `differs: ${got.key}: a ${w.dir ? 'directory' : 'file'} in v2, a ${got.dir ? 'directory' : 'file'} in v3`,
       );
       continue;
     }
-    if (g.value !== w.value) {
+    const value = w.dir ? undefined : (w.value ?? '');
+    const gotValue = got.dir ? undefined : (got.value ?? '');
+    if (gotValue !== value) {
       lines.push(
-        `differs: ${path}: value ${JSON.stringify(w.value)} in v2, ${JSON.stringify(g.value)} in v3`,
+        `differs: ${got.key}: value ${JSON.stringify(value)} in v2, ${JSON.stringify(gotValue)} in v3`,
       );
     }
-    if (g.expiresAt !== w.expiresAt) {
-      const at = (ms: number | undefined) =>
-        ms === undefined ? 'no TTL' : `expires ${new Date(ms).toISOString()}`;
-      lines.push(`differs: ${path}: ${at(w.expiresAt)} in v2, ${at(g.expiresAt)} in v3`);
+    if (got.expiration?.getTime() !== w.expiration?.getTime()) {
+      lines.push(`differs: ${got.key}: ${at(w.expiration)} in v2, ${at(got.expiration)} in v3`);
     }
   }
-  for (const [path, g] of got) if (!want.has(path)) lines.push(`only in v3: ${path}${g.dir ? '/' : ''}`);
+  for (const [path, w] of want) lines.push(`missing in v3: ${path}${w.dir ? '/' : ''}`);
   return lines;
 }
 
@@ -82,23 +98,44 @@ function splitList(text: string | undefined): string[] {
 }
 
 /**
- * Reads the tree at one etcd index: one recursive quorum `get` of `/`, then each `--hidden` key by
- * name (v2 listings leave hidden keys out); when a write moved the index in between, again.
+ * Reads the tree at one etcd index: one recursive quorum `GET` of `/`, parsed as it arrives into a
+ * compact `SnapshotTree`, then each `--hidden` key by name (v2 listings leave hidden keys out);
+ * when a write moved the index in between, again.
  */
 async function snapshot(
   source: Client,
+  endpoints: readonly string[],
+  options: EtcdOptions,
   hidden: readonly string[],
-): Promise<{ index: number; nodes: Node[]; root: EtcdResult }> {
+  signal: AbortSignal,
+): Promise<{ index: number; tree: SnapshotTree }> {
   for (let attempt = 1; ; attempt++) {
-    const root = await source.get('/', { recursive: true, sorted: true, quorum: true });
-    const nodes: Node[] = [root.node];
+    const tree = new SnapshotTree();
+    const index = await readTree(endpoints, options, tree, signal);
     let moved = false;
+    const added = new Set<string>();
     for (const path of hidden) {
       const got = await source.get(path, { recursive: true, sorted: true, quorum: true });
-      if (got.etcdIndex !== root.etcdIndex) moved = true;
-      nodes.push(got.node);
+      if (got.etcdIndex !== index) moved = true;
+      // Hidden directories above it are left out of listings too: they are directories.
+      const first = got.node.key.indexOf('/_');
+      for (
+        let at = got.node.key.indexOf('/', first + 1);
+        first >= 0 && at !== -1;
+        at = got.node.key.indexOf('/', at + 1)
+      ) {
+        const parent = got.node.key.slice(0, at);
+        if (!added.has(parent)) tree.add(parent, true, undefined, undefined);
+        added.add(parent);
+      }
+      eachNode([got.node], (node) => {
+        if (added.has(node.key)) return;
+        added.add(node.key);
+        const value = node.dir ? undefined : String((node as { value?: unknown }).value ?? '');
+        tree.add(node.key, node.dir, value, node.expiration?.getTime());
+      });
     }
-    if (!moved) return { index: root.etcdIndex, nodes, root };
+    if (!moved) return { index, tree };
     if (attempt >= SNAPSHOT_ATTEMPTS) {
       throw new CliError(
         ExitCode.badArgs,
@@ -117,7 +154,70 @@ export function addMigrateCommand(program: Command, run: Runner): void {
     .option('--to-prefix <prefix>', 'where the v2 tree goes in the v3 keyspace (default: /etc-v2)')
     .option('--dry-run', 'read the v2 tree and count what would be written; write nothing')
     .option('--hidden <keys>', 'hidden (_) keys to copy too, comma-separated (v2 listings never show them)')
+    .option(
+      '--follow',
+      'after the copy, go on applying v2 changes to the target until Ctrl+C (SIGINT, status 130) or SIGTERM (143)',
+    )
+    .option(
+      '--to-cacert <file>',
+      'the target: verify its certificate with this CA bundle (default: --cacert)',
+    )
+    .option('--to-cert <file>', 'the target: client certificate (with --to-key; default: --cert)')
+    .option('--to-key <file>', 'the target: client key (with --to-cert; default: --key)')
+    .option(
+      '--to-username <user[:password]>',
+      'the target: v3 credentials, the password asked for when missing (default: --username)',
+    )
     .action((options: MigrateOptions) => run((ctx) => migrate(ctx, options)));
+}
+
+/**
+ * The options of the client of the target: the global ones, with `--to-cacert`/`--to-cert`/
+ * `--to-key` (any of them: the target's TLS is those alone) and `--to-username` in place of the
+ * source's.
+ */
+async function targetOptions(
+  ctx: Context,
+  options: MigrateOptions,
+  source: EtcdOptions,
+): Promise<EtcdOptions> {
+  const out: EtcdOptions = { ...source };
+  if (options.toCacert !== undefined || options.toCert !== undefined || options.toKey !== undefined) {
+    if ((options.toCert === undefined) !== (options.toKey === undefined)) {
+      throw usage('--to-cert and --to-key go together');
+    }
+    out.tls = {
+      ...(options.toCacert === undefined ? {} : { ca: await readPem('to-cacert', options.toCacert) }),
+      ...(options.toCert === undefined ? {} : { cert: await readPem('to-cert', options.toCert) }),
+      ...(options.toKey === undefined ? {} : { key: await readPem('to-key', options.toKey) }),
+    };
+  }
+  if (options.toUsername !== undefined) {
+    const colon = options.toUsername.indexOf(':');
+    const username = colon === -1 ? options.toUsername : options.toUsername.slice(0, colon);
+    if (username === '') throw usage('--to-username needs a user name');
+    const password =
+      colon === -1
+        ? await askPassword(ctx.io, `Password for ${username} at --to: `)
+        : options.toUsername.slice(colon + 1);
+    out.auth = { username, password };
+  }
+  return out;
+}
+
+/** The signal that stopped the run (main.ts aborts with an `Interrupted`), if it says. */
+function stoppedBy(signal: AbortSignal): string | undefined {
+  return signal.reason instanceof Interrupted ? signal.reason.signalName : undefined;
+}
+
+/** The exit status of a run ended by a signal: 128 + its number, as a shell shows it (130 for Ctrl+C). */
+function interruptedStatus(signal: AbortSignal): ExitCode {
+  const name = stoppedBy(signal);
+  return name === 'SIGTERM'
+    ? ExitCode.terminated
+    : name === 'SIGHUP'
+      ? ExitCode.hangup
+      : ExitCode.interrupted;
 }
 
 async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
@@ -130,19 +230,33 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       throw usage(`--hidden takes hidden keys such as /_config or /app/_lock, not ${path}`);
     }
   }
+  if (options.follow && options.dryRun) throw usage('--follow writes: leave out --dry-run');
+  const stdinTty = (ctx.io.stdin as { isTTY?: boolean }).isTTY === true;
+  if (
+    !stdinTty &&
+    globals.username !== undefined &&
+    !globals.username.includes(':') &&
+    options.toUsername !== undefined &&
+    !options.toUsername.includes(':')
+  ) {
+    throw usage(
+      'without a terminal only one password can be read from stdin: give --to-username user:password',
+    );
+  }
   // As --endpoints: a URL without a scheme is http://.
   const to =
     options.to === undefined
       ? globals.endpoints
       : splitList(options.to).map((url) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`));
   if (to.length === 0) throw usage('--to needs at least one URL');
-  const { V3Adapter, importV2Tree } = await loadTransportV3();
+  const { V3Adapter, importV2Tree, applyV2Change, storedNodes } = await loadTransportV3();
   const clientOpts = await clientOptions(globals, ctx.io);
+  const toOpts = await targetOptions(ctx, options, clientOpts);
   const source = etcd(globals.endpoints, clientOpts);
-  let adapter: InstanceType<typeof V3Adapter>;
+  let adapter: V3Adapter;
   try {
     adapter = new V3Adapter({
-      ...clientOpts,
+      ...toOpts,
       endpoints: to,
       ...(options.toPrefix === undefined ? {} : { prefix: options.toPrefix }),
     });
@@ -151,51 +265,68 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     if (error instanceof TypeError) throw usage(error.message);
     throw error;
   }
-  const target = new Client(adapter);
+  // Ctrl+C, SIGTERM or SIGHUP end the run after the transaction in flight (main.ts exits with 128 +
+  // the signal's number); a second signal closes the connections, so it ends at once.
+  ctx.watching();
+  const closeNow = () => {
+    void source.close();
+    void adapter.close();
+  };
+  ctx.force.addEventListener('abort', closeNow, { once: true });
   let progress: Progress | undefined;
+  let feed: ChangeFeed | undefined;
   try {
-    const snap = await snapshot(source, hidden);
-    const flat = flatten(snap.nodes);
-    let files = 0;
-    let ttls = 0;
-    for (const node of flat.values()) {
-      if (!node.dir) files++;
-      if (node.expiresAt !== undefined) ttls++;
+    let snap: Awaited<ReturnType<typeof snapshot>>;
+    try {
+      snap = await snapshot(source, globals.endpoints, clientOpts, hidden, ctx.signal);
+    } catch (error) {
+      if (!ctx.signal.aborted || error instanceof CliError) throw error;
+      ctx.warn(['migrate: interrupted while reading the v2 tree; nothing written']);
+      throw new CliError(interruptedStatus(ctx.signal));
     }
+    const tree = snap.tree;
+    // Started at once: the changes made while the copy is written are kept for --follow.
+    if (options.follow) feed = new ChangeFeed(source, snap.index + 1);
+    const { files, dirs, ttls, size: count } = tree;
     const where = `${adapter.layout.prefix} at ${to.join(',')}`;
     ctx.print([
-      `snapshot: etcd index ${snap.index}: ${plural(files, 'file')}, ${plural(flat.size - files, 'directory', 'directories')} (${ttls} with a TTL)`,
+      `snapshot: etcd index ${snap.index}: ${plural(files, 'file')}, ${plural(dirs, 'directory', 'directories')} (${ttls} with a TTL)`,
     ]);
     if (options.dryRun) {
-      const plan = await importV2Tree(adapter, snap.nodes as ImportNode[], { dryRun: true });
+      const plan = await importV2Tree(adapter, tree as Iterable<ImportNode>, { dryRun: true });
       ctx.print([
         `dry run: would write ${plural(plan.files, 'file')} and ${plural(plan.dirs, 'directory', 'directories')} (${plural(plan.leases, 'lease')}) in ${plural(plan.batches, 'transaction')} to ${where}, and delete ${plural(plan.deleted, 'key')} the v2 tree does not have; nothing written`,
       ]);
       return;
     }
-    progress = progressFor(ctx.io, flat.size);
+    progress = progressFor(ctx.io, count);
     const started = Date.now();
-    const done = await importV2Tree(adapter, snap.nodes as ImportNode[], {
-      signal: ctx.signal,
-      onProgress: (written, total) => progress?.update(written, total),
-    });
+    let written = 0;
+    let done: Awaited<ReturnType<typeof importV2Tree>>;
+    try {
+      done = await importV2Tree(adapter, tree as Iterable<ImportNode>, {
+        signal: ctx.signal,
+        onProgress: (count, total) => {
+          written = count;
+          progress?.update(count, total);
+        },
+      });
+    } catch (error) {
+      if (!ctx.signal.aborted) throw error;
+      progress.stop();
+      ctx.warn([
+        `migrate: interrupted after ${written} of ${count} keys: the copy is incomplete; run migrate again to complete it`,
+      ]);
+      throw new CliError(interruptedStatus(ctx.signal));
+    }
     progress.stop();
     progress = undefined;
     const seconds = (Date.now() - started) / 1000;
     ctx.print([
       `migrated ${plural(done.files, 'file')} and ${plural(done.dirs, 'directory', 'directories')} (${plural(done.leases, 'lease')}) in ${plural(done.batches, 'transaction')} to ${where} (revision ${done.revision}, ${seconds.toFixed(1)} s); deleted ${plural(done.deleted, 'key')} the v2 tree does not have`,
     ]);
-    // The closing check: the tree as etcdV3 reads it, node by node against the snapshot.
-    const back: Node[] = [(await target.get('/', { recursive: true, sorted: true, quorum: true })).node];
-    for (const path of hidden) {
-      try {
-        back.push((await target.get(path, { recursive: true, sorted: true, quorum: true })).node);
-      } catch (error) {
-        // Missing: the comparison reports it.
-        if ((error as { errorCode?: unknown }).errorCode !== 100) throw error;
-      }
-    }
-    const diff = differences(snap.nodes, back);
+    // The closing check: the stored tree, decoded as etcdV3 decodes it, page by page against the snapshot.
+    const diff = await differences(tree, storedNodes(adapter));
     if (diff.length > 0) {
       ctx.warn(diff);
       throw new CliError(
@@ -203,9 +334,62 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
         `Error:  verification: ${plural(diff.length, 'difference')} between the v2 snapshot and the v3 tree`,
       );
     }
-    ctx.print([`verified: ${plural(flat.size, 'node')} read back through etcdV3 equal the snapshot`]);
+    ctx.print([`verified: ${plural(count, 'node')} read back from the v3 keyspace equal the snapshot`]);
+    if (feed === undefined) {
+      if (ctx.signal.aborted) throw new CliError(interruptedStatus(ctx.signal));
+      return;
+    }
+    ctx.print([
+      `following: applying the v2 changes after etcd index ${snap.index} to ${where}; stop with Ctrl+C or SIGTERM`,
+    ]);
+    let shown = Date.now();
+    let reached = { applied: 0, index: snap.index };
+    const following = follow({
+      source,
+      target: adapter,
+      feed,
+      from: snap.index,
+      signal: ctx.signal,
+      timeout: globals.totalTimeout,
+      hidden,
+      expiring: tree.expiring(),
+      apply: (change, refresh) => applyV2Change(adapter, change, { refresh }),
+      resnapshot: async (after) => {
+        const again = await snapshot(source, globals.endpoints, clientOpts, hidden, ctx.signal);
+        const copied = await importV2Tree(adapter, again.tree as Iterable<ImportNode>);
+        ctx.warn([
+          `follow: etcd's v2 history no longer reaches back to etcd index ${after + 1} (401): read the tree again at etcd index ${again.index} and copied it (${plural(copied.files, 'file')}, ${plural(copied.dirs, 'directory', 'directories')}; deleted ${plural(copied.deleted, 'key')} the v2 tree no longer has)`,
+        ]);
+        return { index: again.index, expiring: again.tree.expiring() };
+      },
+      onApplied: (applied, index) => {
+        reached = { applied, index };
+        if (Date.now() - shown < 10_000) return;
+        shown = Date.now();
+        ctx.warn([`follow: ${plural(applied, 'change')} applied, up to etcd index ${index}`]);
+      },
+      warn: (line) => ctx.warn([line]),
+    });
+    let followed: Awaited<typeof following>;
+    try {
+      followed = await following;
+    } catch (error) {
+      // Where the copy stands, for the run that completes it.
+      ctx.print([
+        `followed: applied ${plural(reached.applied, 'change')} up to etcd index ${reached.index}; stopped by an error`,
+      ]);
+      throw error;
+    }
+    feed = undefined;
+    const how = stoppedBy(ctx.signal);
+    ctx.print([
+      `followed: applied ${plural(followed.applied, 'change')} up to etcd index ${followed.index}${followed.refreshed > 0 ? `, ${plural(followed.refreshed, 'TTL refresh', 'TTL refreshes')}` : ''}${followed.resnapshots > 0 ? ` (${plural(followed.resnapshots, 'new snapshot')} after etcd cleared its history)` : ''}; stopped by ${typeof how === 'string' ? how : 'an interrupt'}`,
+    ]);
+    throw new CliError(interruptedStatus(ctx.signal));
   } finally {
+    ctx.force.removeEventListener('abort', closeNow);
     progress?.stop();
-    await Promise.all([source.close(), target.close()]);
+    await feed?.stop();
+    await Promise.all([source.close(), adapter.close()]);
   }
 }
