@@ -11,6 +11,7 @@ const header = { clusterId: 1n, memberId: 1n, revision: 1, raftTerm: 1 };
 const member = (clientUrls: string[], isLearner = false): ClusterMember => ({
   id: 1n,
   name: 'm',
+  peerUrls: [],
   clientUrls,
   isLearner,
 });
@@ -30,7 +31,13 @@ describe('member discovery: the URLs taken from MemberList', () => {
       .finish();
     const decoded = decodeMemberList(new ProtoWriter().message(2, m).finish());
     expect(decoded.members).toEqual([
-      { id: 7n, name: 'a', clientUrls: ['http://127.0.0.1:2379', 'http://127.0.0.1:22379'], isLearner: true },
+      {
+        id: 7n,
+        name: 'a',
+        peerUrls: ['http://127.0.0.1:2380'],
+        clientUrls: ['http://127.0.0.1:2379', 'http://127.0.0.1:22379'],
+        isLearner: true,
+      },
     ]);
   });
 

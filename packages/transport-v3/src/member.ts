@@ -5,9 +5,13 @@
  */
 import {
   type AbortLike,
+  AdminConflict,
+  AdminError,
+  AdminNotFound,
   ConnectionError,
   ConnectionRefused,
   type EtcException,
+  HTTPError,
   OutcomeUnknown,
   RaftInternal,
   Unauthorized,
@@ -17,19 +21,28 @@ import { GrpcCode, GrpcStatusError, GrpcTransportError } from './grpc/grpc-error
 import {
   decodeAuthenticate,
   decodeLeaseGrant,
+  decodeMemberAdd,
+  decodeMemberChange,
   decodeMemberList,
   decodeRange,
+  decodeStatus,
   decodeTxn,
   encodeAuthenticate,
   encodeLeaseGrant,
   encodeLeaseRevoke,
+  encodeMemberAdd,
   encodeMemberList,
+  encodeMemberRemove,
+  encodeMemberUpdate,
   encodeRange,
+  encodeStatus,
   encodeTxn,
   type LeaseGrantResponse,
+  type MemberAddResponse,
   type MemberListResponse,
   type RangeRequest,
   type RangeResponse,
+  type StatusResponse,
   type TxnRequest,
   type TxnResponse,
 } from './proto/messages.js';
@@ -42,7 +55,38 @@ const paths = {
   leaseRevoke: '/etcdserverpb.Lease/LeaseRevoke',
   authenticate: '/etcdserverpb.Auth/Authenticate',
   memberList: '/etcdserverpb.Cluster/MemberList',
+  memberAdd: '/etcdserverpb.Cluster/MemberAdd',
+  memberRemove: '/etcdserverpb.Cluster/MemberRemove',
+  memberUpdate: '/etcdserverpb.Cluster/MemberUpdate',
+  status: '/etcdserverpb.Maintenance/Status',
 } as const;
+
+/**
+ * etcd's refusal of a membership change, as the v2 members API reports the same situation: an
+ * unknown (or removed) member is `AdminNotFound` (404, `No such member: <id>`), a peer URL or id in
+ * use `AdminConflict` (409), bad URLs `AdminError` (400); a change etcd refuses because the cluster
+ * could lose quorum (`--strict-reconfig-check`) is an `HTTPError` 500, as v2 answers it, with etcd's
+ * reason. `undefined` for any other failure.
+ */
+export function membershipError(error: unknown, id: bigint | undefined, endpoint: string): Error | undefined {
+  if (!(error instanceof GrpcStatusError)) return undefined;
+  const options = { endpoint };
+  const details = error.details;
+  if (error.code === GrpcCode.NOT_FOUND && /member not found/.test(details)) {
+    return new AdminNotFound(404, `No such member: ${(id ?? 0n).toString(16)}`, options);
+  }
+  if (/Peer URLs already exists/i.test(details)) {
+    return new AdminConflict(409, 'membership: peerURL exists', options);
+  }
+  if (/member ID already exist/i.test(details))
+    return new AdminConflict(409, 'membership: ID exists', options);
+  if (error.code === GrpcCode.INVALID_ARGUMENT && /URL/i.test(details))
+    return new AdminError(400, details, options);
+  if (/not enough started members|unhealthy cluster/.test(details)) {
+    return new HTTPError(500, `HTTP 500 from ${endpoint}: ${details}`, '', { cause: error });
+  }
+  return undefined;
+}
 
 /** `Unauthorized` errors made from etcd's "invalid auth token" answer. */
 const invalidTokens = new WeakSet<object>();
@@ -130,11 +174,14 @@ export class Member {
     decode: (b: Buffer) => T,
     kind: CallKind,
     ctx: CallContext,
+    special?: (error: unknown) => Error | undefined,
   ): Promise<T> {
     try {
       return await this.connection.unary(path, body, decode, metadataOf(ctx), ctx.signal);
     } catch (error) {
       if (ctx.signal?.aborted && error === ctx.signal.reason) throw error;
+      const mapped = special?.(error);
+      if (mapped !== undefined) throw mapped;
       throw mapGrpcError(error, kind, this.url) as EtcException;
     }
   }
@@ -173,6 +220,59 @@ export class Member {
   /** The cluster's members as this member knows them (etcd's Cluster MemberList). */
   memberList(ctx: CallContext): Promise<MemberListResponse> {
     return this.unary(paths.memberList, encodeMemberList(), decodeMemberList, 'read', ctx);
+  }
+
+  /** Adds a (voting) member with these peer URLs (`membershipError` for etcd's refusals). */
+  memberAdd(peerUrls: readonly string[], ctx: CallContext): Promise<MemberAddResponse> {
+    return this.unary(paths.memberAdd, encodeMemberAdd(peerUrls), decodeMemberAdd, 'write', ctx, (e) =>
+      membershipError(e, undefined, this.url),
+    );
+  }
+
+  /** Replaces the peer URLs of member `id`. */
+  memberUpdate(id: bigint, peerUrls: readonly string[], ctx: CallContext): Promise<MemberListResponse> {
+    return this.unary(
+      paths.memberUpdate,
+      encodeMemberUpdate(id, peerUrls),
+      decodeMemberChange,
+      'write',
+      ctx,
+      (e) => membershipError(e, id, this.url),
+    );
+  }
+
+  /** Removes member `id` from the cluster. */
+  memberRemove(id: bigint, ctx: CallContext): Promise<MemberListResponse> {
+    return this.unary(paths.memberRemove, encodeMemberRemove(id), decodeMemberChange, 'write', ctx, (e) =>
+      membershipError(e, id, this.url),
+    );
+  }
+
+  /** This member's status (Maintenance Status): its version, the leader it knows, raft index and term. */
+  status(ctx: CallContext): Promise<StatusResponse> {
+    return this.unary(paths.status, encodeStatus(), decodeStatus, 'read', ctx);
+  }
+
+  /**
+   * etcdctl's `endpoint health` probe: a linearizable Range of the key `health`, which needs the
+   * cluster to agree. Resolves when it succeeds, or when etcd refuses it for permissions only (the
+   * request went through consensus all the same), with the header etcd sent (if any).
+   */
+  async healthProbe(ctx: CallContext): Promise<{ header: RangeResponse['header'] | undefined }> {
+    const denied = new Error('permission denied');
+    try {
+      return await this.unary(
+        paths.range,
+        encodeRange({ key: 'health', countOnly: true }),
+        decodeRange,
+        'read',
+        ctx,
+        (e) => (e instanceof GrpcStatusError && e.code === GrpcCode.PERMISSION_DENIED ? denied : undefined),
+      );
+    } catch (error) {
+      if (error === denied) return { header: undefined };
+      throw error;
+    }
   }
 
   /** Opens the bidirectional Watch stream. */

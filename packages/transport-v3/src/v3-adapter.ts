@@ -10,12 +10,16 @@
 import {
   type AbortLike,
   type Adapter,
+  type AdminAdapter,
+  type AdminRequest,
+  type AdminResponse,
   type AppendRequest,
   Call,
   type CallKind,
   type CallOptions,
   Closing,
   ClusterGuard,
+  ConnectionError,
   compose,
   type DeleteRequest,
   deadline,
@@ -26,6 +30,7 @@ import {
   type Send,
   type SetRequest,
   TermWatch,
+  type WireResponse,
 } from '@etc/protocol';
 import { TokenSource } from './auth.js';
 import { GrpcConnection } from './grpc/connection.js';
@@ -37,7 +42,22 @@ import { resolveV3Options, type V3AdapterOptions } from './options.js';
 import type { ResponseHeader } from './proto/messages.js';
 import type { KvPort } from './v2/snapshot.js';
 import { checkIndex, V2Store } from './v2/store.js';
+import { type AdminPort, type AdminRoute, adminRoute, isWrite, serveAdmin } from './v3-admin.js';
 import { WatchHub } from './watch-hub.js';
+
+/** How long `version()` waits for another member's Status before leaving it out (ms). */
+const VERSION_WAIT = 2_000;
+
+/** The origin of an http(s) URL, or `undefined` for anything else. */
+function originOf(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Work on the v3 keyspace that runs as one adapter call (inside its deadline, failover and auth). */
 export interface KvWork extends CallOptions {
@@ -55,7 +75,7 @@ export const kvAccess = new WeakMap<V3Adapter, (work: KvWork, kind: CallKind) =>
  * `--enable-v2=false`): hand it to `new Client(adapter)`, or use `etcdV3()`. It connects on the
  * first call; `close()` ends every pending call and wait and the connections.
  */
-export class V3Adapter implements Adapter {
+export class V3Adapter implements Adapter, AdminAdapter {
   /** The v3 keyspace layout in use (the prefix and the keys it derives). */
   readonly layout: Layout;
   /** The layers calls pass through, outermost first. */
@@ -65,6 +85,8 @@ export class V3Adapter implements Adapter {
   readonly #closing: Closing;
   readonly #guard = new ClusterGuard();
   readonly #send: Send;
+  /** `#send` without failover: for administration requests to one given member (`adminAt`). */
+  readonly #sendTo: Send;
   readonly #hubs = new Map<Member, WatchHub>();
   readonly #connect: (url: string) => Member;
   #syncTimer: ReturnType<typeof setInterval> | undefined;
@@ -100,6 +122,10 @@ export class V3Adapter implements Adapter {
       this.#guard,
     ]);
     this.#send = compose((call) => this.#core(call), this.layers);
+    this.#sendTo = compose(
+      (call) => this.#core(call),
+      this.layers.filter((layer) => layer.name !== 'failover'),
+    );
     if (o.syncInterval !== undefined) {
       this.#syncTimer = setInterval(() => this.#backgroundSync(), o.syncInterval);
       this.#syncTimer.unref();
@@ -156,6 +182,84 @@ export class V3Adapter implements Adapter {
       this.#retired.add(member);
     }
     return this.endpoints;
+  }
+
+  // ---- Administration (the `AdminAdapter` seam; `client.cluster` builds on it) ----
+
+  /**
+   * Serves one administration request of `client.cluster` over etcd's v3 Cluster and Maintenance
+   * services, on the member in use, through the same layers as keys calls (auth, deadline,
+   * failover): members (MemberList, MemberAdd, MemberUpdate, MemberRemove), the leader
+   * (Maintenance Status), health (etcdctl's probe) and version. Answers as etcd's v2 API does for
+   * the same situation (see `v3-admin.ts`). `/v2/stats/*` and `/v2/auth/*` reject with
+   * `AdminNotSupported`, anything else with a `TypeError`, before anything is sent.
+   */
+  async admin(request: AdminRequest): Promise<AdminResponse> {
+    const call = this.#adminCall(request);
+    const response = (await this.#send(call)) as WireResponse;
+    return { ...response, endpoint: call.endpoint ?? this.url };
+  }
+
+  /**
+   * Serves one administration request on `endpoint` only (one of `endpoints`, or a client URL a
+   * member advertises, reached on a connection of its own that is closed afterwards), without
+   * failover: the health of each member. An https-only adapter refuses an `http:` endpoint with a
+   * `ConnectionError` (nothing is sent).
+   */
+  async adminAt(endpoint: string, request: AdminRequest): Promise<AdminResponse> {
+    const call = this.#adminCall(request);
+    const url = originOf(endpoint);
+    if (url === undefined) throw new TypeError('adminAt() takes one http(s) endpoint');
+    if (!this.#members.accepts(url)) {
+      throw new ConnectionError(`not sent to ${url}: it is plain http, and this client speaks only https`, {
+        endpoint: url,
+      });
+    }
+    const known = this.#members.all.find((m) => m.url === url);
+    const member = known ?? this.#connect(url);
+    call.endpoint = url;
+    call.member = member;
+    try {
+      return { ...((await this.#sendTo(call)) as WireResponse), endpoint: url };
+    } finally {
+      if (known === undefined) member.close();
+    }
+  }
+
+  #adminCall(request: AdminRequest): Call {
+    const route = adminRoute(request);
+    const options = { timeout: request.timeout, signal: request.signal, route };
+    return new Call('admin', options, isWrite(route) ? 'write' : 'read');
+  }
+
+  /** The server versions of the members at `urls` that answer Status before `signal` aborts. */
+  async #versionsAt(urls: readonly string[], signal: AbortLike): Promise<string[]> {
+    const answers = await Promise.all(
+      urls.map(async (text) => {
+        const url = originOf(text);
+        if (url === undefined || !this.#members.accepts(url)) return undefined;
+        const known = this.#members.all.find((m) => m.url === url);
+        const member = known ?? this.#connect(url);
+        const limit = new AbortController();
+        const stop = () => limit.abort(new Error('stopped'));
+        signal.addEventListener('abort', stop);
+        // A member that does not answer soon is left out, as etcd leaves out one it cannot reach.
+        const timer = setTimeout(stop, VERSION_WAIT);
+        try {
+          const status = await this.#tokens.with(member, limit.signal, (token) =>
+            member.status({ token, signal: limit.signal }),
+          );
+          return status.version;
+        } catch {
+          return undefined;
+        } finally {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', stop);
+          if (known === undefined) member.close();
+        }
+      }),
+    );
+    return answers.filter((v): v is string => v !== undefined && v !== '');
   }
 
   #backgroundSync(): void {
@@ -239,6 +343,24 @@ export class V3Adapter implements Adapter {
     if (call.operation === 'sync') {
       const answer = await send((ctx) => member.memberList(ctx));
       return memberUrls(answer, (url) => this.#members.accepts(url));
+    }
+    if (call.operation === 'admin') {
+      const route = (call.request as { route: AdminRoute }).route;
+      const write = isWrite(route);
+      const port: AdminPort = {
+        endpoint: member.url,
+        memberList: () => send((ctx) => member.memberList(ctx)),
+        memberAdd: (urls) => send((ctx) => member.memberAdd(urls, ctx), write),
+        memberUpdate: (id, urls) => send((ctx) => member.memberUpdate(id, urls, ctx), write),
+        memberRemove: (id) => send((ctx) => member.memberRemove(id, ctx), write),
+        status: () => send((ctx) => member.status(ctx)),
+        healthProbe: async () => {
+          const probe = await tokens.with(member, signal, (token) => member.healthProbe({ token, signal }));
+          if (probe.header !== undefined) answered(probe.header);
+        },
+        versionsAt: (urls) => this.#versionsAt(urls, signal),
+      };
+      return serveAdmin(route, port);
     }
     if (call.operation === 'kv') return (call.request as KvWork).run(kv, this.layout);
     const store = new V2Store(kv, this.layout);

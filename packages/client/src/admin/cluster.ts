@@ -38,7 +38,8 @@ export interface ClusterStats {
 
 /**
  * `client.cluster`: the members of the cluster, its leader, health, version and stats, over the
- * adapter's administration surface (the HTTP adapter; the mock for a one-member cluster). Every
+ * adapter's administration surface (the HTTP adapter; the v3 adapter of `@etc/transport-v3`, all
+ * but `stats`; the mock for a one-member cluster). Every
  * method checks its arguments first (`TypeError`), takes `{ timeout, signal }` last, and rejects
  * with `AdminNotSupported` on an adapter without that surface. etcd's refusals become `AdminError`
  * subclasses (`AdminNotFound` for an unknown member id, `AdminConflict` for a peer URL in use) with

@@ -391,10 +391,13 @@ export function decodeAuthenticate(buf: Uint8Array): { header: ResponseHeader; t
   return out;
 }
 
-/** `etcdserverpb.Member`: the fields member discovery reads. */
+/** `etcdserverpb.Member`. */
 export interface ClusterMember {
   id: bigint;
+  /** Empty for a member added but not started yet. */
   name: string;
+  peerUrls: string[];
+  /** Empty for a member added but not started yet. */
   clientUrls: string[];
   isLearner: boolean;
 }
@@ -406,10 +409,11 @@ export interface MemberListResponse {
 }
 
 function readMember(r: ProtoReader): ClusterMember {
-  const m: ClusterMember = { id: 0n, name: '', clientUrls: [], isLearner: false };
+  const m: ClusterMember = { id: 0n, name: '', peerUrls: [], clientUrls: [], isLearner: false };
   for (let f = r.next(); f !== 0; f = r.next()) {
     if (f === 1) m.id = r.varintBig();
     else if (f === 2) m.name = r.string();
+    else if (f === 3) m.peerUrls.push(r.string());
     else if (f === 4) m.clientUrls.push(r.string());
     else if (f === 5) m.isLearner = r.bool();
     else r.skip();
@@ -428,6 +432,92 @@ export function decodeMemberList(buf: Uint8Array): MemberListResponse {
   for (let f = r.next(); f !== 0; f = r.next()) {
     if (f === 1) out.header = readHeader(r.sub());
     else if (f === 2) out.members.push(readMember(r.sub()));
+    else r.skip();
+  }
+  return out;
+}
+
+/** `MemberAddRequest`: the new member's peer URLs (never a learner here). */
+export function encodeMemberAdd(peerUrls: readonly string[]): Buffer {
+  const w = new ProtoWriter();
+  for (const url of peerUrls) w.bytes(1, url, true);
+  return w.finish();
+}
+
+/** `MemberAddResponse`: the member added and the members after the change. */
+export interface MemberAddResponse {
+  header: ResponseHeader;
+  member: ClusterMember | undefined;
+  members: ClusterMember[];
+}
+
+export function decodeMemberAdd(buf: Uint8Array): MemberAddResponse {
+  const r = new ProtoReader(buf);
+  const out: MemberAddResponse = { header: emptyHeader, member: undefined, members: [] };
+  for (let f = r.next(); f !== 0; f = r.next()) {
+    if (f === 1) out.header = readHeader(r.sub());
+    else if (f === 2) out.member = readMember(r.sub());
+    else if (f === 3) out.members.push(readMember(r.sub()));
+    else r.skip();
+  }
+  return out;
+}
+
+/** `MemberRemoveRequest`: the member id. */
+export function encodeMemberRemove(id: bigint): Buffer {
+  return new ProtoWriter().int64(1, id).finish();
+}
+
+/** `MemberUpdateRequest`: the member id and its new peer URLs. */
+export function encodeMemberUpdate(id: bigint, peerUrls: readonly string[]): Buffer {
+  const w = new ProtoWriter().int64(1, id);
+  for (const url of peerUrls) w.bytes(2, url, true);
+  return w.finish();
+}
+
+/** `MemberRemoveResponse` and `MemberUpdateResponse` (both: header, then the members after the change). */
+export function decodeMemberChange(buf: Uint8Array): MemberListResponse {
+  return decodeMemberList(buf);
+}
+
+/** `StatusRequest` is empty. */
+export function encodeStatus(): Buffer {
+  return new ProtoWriter().finish();
+}
+
+/** `etcdserverpb.StatusResponse`: the fields the administration surface reads. */
+export interface StatusResponse {
+  header: ResponseHeader;
+  /** The server version of the member that answered, e.g. `3.4.23`. */
+  version: string;
+  /** The leader's member id as this member knows it; 0 while there is none. */
+  leader: bigint;
+  raftIndex: number;
+  raftTerm: number;
+  /** Alarms and other problems the member reports (etcd 3.4+). */
+  errors: string[];
+  isLearner: boolean;
+}
+
+export function decodeStatus(buf: Uint8Array): StatusResponse {
+  const r = new ProtoReader(buf);
+  const out: StatusResponse = {
+    header: emptyHeader,
+    version: '',
+    leader: 0n,
+    raftIndex: 0,
+    raftTerm: 0,
+    errors: [],
+    isLearner: false,
+  };
+  for (let f = r.next(); f !== 0; f = r.next()) {
+    if (f === 1) out.header = readHeader(r.sub());
+    else if (f === 2) out.version = r.string();
+    else if (f === 4) out.leader = r.varintBig();
+    else if (f === 5) out.raftIndex = r.varint();
+    else if (f === 6) out.raftTerm = r.varint();
+    else if (f === 8) out.errors.push(r.string());
+    else if (f === 10) out.isLearner = r.bool();
     else r.skip();
   }
   return out;
