@@ -1,4 +1,5 @@
 import {
+  type AbortLike,
   type Adapter,
   type AdminAdapter,
   type AdminRequest,
@@ -23,6 +24,7 @@ import {
   type Layer,
   type Send,
   type SetRequest,
+  TermWatch,
   type WireRequest,
   type WireResponse,
 } from '@etc/protocol';
@@ -90,6 +92,8 @@ export class HttpAdapter implements Adapter, AdminAdapter {
   #syncTimer: ReturnType<typeof setInterval> | undefined;
   #syncing: Promise<readonly string[]> | undefined;
   #closed: Promise<void> | undefined;
+  /** Ends calls left waiting on a member across a raft leader change (`TermWatch` of `@etc/protocol`). */
+  readonly #terms: TermWatch<Endpoint>;
 
   constructor(options?: HttpAdapterOptions) {
     const resolved = resolveOptions(options);
@@ -102,6 +106,7 @@ export class HttpAdapter implements Adapter, AdminAdapter {
     const endpointOptions = { connections: resolved.connections, tls: resolved.tls, notSent: this.#notSent };
     this.#members = new MemberList(resolved.endpoints, endpointOptions);
     this.#closing = new Closing(() => this.url);
+    this.#terms = new TermWatch<Endpoint>((member, signal) => this.#termOf(member, signal));
     this.layers = Object.freeze([
       diagnostics(),
       this.#closing,
@@ -229,6 +234,7 @@ export class HttpAdapter implements Adapter, AdminAdapter {
   async #shutdown(): Promise<void> {
     clearInterval(this.#syncTimer);
     this.#closing.close();
+    this.#terms.close();
     await this.#members.close();
   }
 
@@ -293,16 +299,31 @@ export class HttpAdapter implements Adapter, AdminAdapter {
   }
 
   /**
-   * One HTTP exchange with one member: the single place a request is sent. Aborted by the
+   * One HTTP exchange with one member: the single place a call's request is sent. Aborted by the
    * attempt's signal; runs the call's answer checks (cluster id) as soon as headers arrive.
    * Resolves with the raw response; rejects with a mapped `ConnectionError` (`OutcomeUnknown` for
-   * a write that may have been sent) or what a check threw.
+   * a write that may have been sent) or what a check threw. Every exchange but a wait is watched
+   * for a raft leader change that would leave it unanswered (`TermWatch`): it then ends as
+   * `OutcomeUnknown` (a write) or `ConnectionError`.
    */
-  async #attempt(
+  #attempt(
     member: Endpoint,
     wire: WireRequest,
     call: HttpCall,
     onHeaders?: (call: HttpCall, headers: WireResponse['headers']) => void,
+  ): Promise<WireResponse> {
+    if (wire.wait) return this.#exchange(member, wire, call, call.attempt, onHeaders);
+    return this.#terms.run(member, call.write, call.attempt, (signal) =>
+      this.#exchange(member, wire, call, signal, onHeaders),
+    );
+  }
+
+  async #exchange(
+    member: Endpoint,
+    wire: WireRequest,
+    call: HttpCall,
+    signal: AbortLike,
+    onHeaders: ((call: HttpCall, headers: WireResponse['headers']) => void) | undefined,
   ): Promise<WireResponse> {
     const json = wire.json;
     const form = json === undefined && (wire.method === 'PUT' || wire.method === 'POST');
@@ -326,8 +347,9 @@ export class HttpAdapter implements Adapter, AdminAdapter {
               ? this.#formHeaders
               : this.#headers,
         body: json ?? (form ? formEncode(wire.params) : null),
-        signal: call.attempt,
+        signal,
       });
+      this.#observeTerm(response.headers);
       call.answered({ endpoint: member.url, clusterId: headerValue(response.headers, 'x-etcd-cluster-id') });
       onHeaders?.(call, response.headers);
       const body = await response.body.text();
@@ -335,10 +357,39 @@ export class HttpAdapter implements Adapter, AdminAdapter {
     } catch (error) {
       // An unread body (a refused answer, an abort) errors when destroyed: nobody listens.
       response?.body.on('error', () => {}).destroy();
-      // An aborted attempt: the layer that aborted it says why; a refused answer: the check's error.
-      if (call.attempt.aborted || error instanceof EtcException) throw error;
+      // Aborted: the layer that aborted the attempt says why, else the term watch's verdict.
+      if (signal.aborted) throw call.attempt.aborted ? error : signal.reason;
+      // A refused answer: the check's error.
+      if (error instanceof EtcException) throw error;
       throw connectionFailure(error, member.url, wire.method, call.write, this.#notSent);
     }
+  }
+
+  /** Notes the `X-Raft-Term` of an answer (keys answers and waits carry it; etcd's errors do not). */
+  #observeTerm(headers: WireResponse['headers']): void {
+    const term = headerValue(headers, 'x-raft-term');
+    if (term !== undefined) this.#terms.observe(Number(term));
+  }
+
+  /**
+   * The term watch's probe: `HEAD /v2/keys/` to exactly `member` (no layers, no failover), on its
+   * wait pool so that calls holding every ordinary connection do not hold it up. etcd serves a
+   * non-quorum read from the member's own store, leader or not, and answers it with the member's
+   * `X-Raft-Term` (a HEAD: no body).
+   */
+  async #termOf(member: Endpoint, signal: AbortLike): Promise<number> {
+    const response = await member.waits.request({
+      path: '/v2/keys/',
+      method: 'HEAD',
+      headers: this.#headers,
+      signal,
+    });
+    await response.body.dump();
+    const term = Number(headerValue(response.headers, 'x-raft-term'));
+    if (!Number.isSafeInteger(term) || term <= 0) {
+      throw new Error(`no X-Raft-Term in the answer of ${member.url} (status ${response.statusCode})`);
+    }
+    return term;
   }
 }
 

@@ -6,7 +6,8 @@
  * - a directory is the v3 key `P/a/b/` (trailing slash), value empty; the root `P/` is implicit;
  * - every v2 write also puts `P//event` (a key no v2 path can map to) with the v2 action as JSON,
  *   in the same transaction, so watchers learn the action and in-order names can be predicted;
- * - a node with a TTL is attached to a lease of its own whose id carries the expiration time.
+ * - a node with a TTL is attached to a lease of its own whose id carries the expiration time; the
+ *   nodes inside a directory with a TTL are bound to its lease, again whenever its TTL changes.
  */
 import type { KeyValue } from './proto/messages.js';
 
@@ -85,7 +86,10 @@ export const RAW_VALUE_FLOOR = `${envelopeMark}\u00ff`;
 export interface NodeMeta {
   /** The v2 `createdIndex`: 0 means "this version's mod_revision" (a `set` that replaced a file). */
   created?: number;
-  /** A directory's v2 `modifiedIndex` when it differs from mod_revision (a TTL update keeps it). */
+  /**
+   * The v2 `modifiedIndex` when it differs from mod_revision: a directory's TTL update keeps the
+   * directory's, and that of every node inside it that the update bound to another lease.
+   */
   modified?: number;
   /**
    * 1 when the node's lease is its directory's (a node inside a directory with a TTL is bound to

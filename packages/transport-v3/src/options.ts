@@ -13,7 +13,7 @@ export const DEFAULT_TIMEOUT = 30_000;
  * request timeout with its default election timeout (5 s + 2 × 1 s), so no write etcd would still
  * answer is cut, and short enough that a call moves past a member that stopped answering with two
  * thirds of the default `timeout` left. (A write lost in a leader change ends sooner: see
- * `term-watch.ts`.)
+ * `TermWatch` in `@etc/protocol`.)
  */
 export const DEFAULT_ATTEMPT_TIMEOUT = 10_000;
 

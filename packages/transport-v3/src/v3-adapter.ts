@@ -29,6 +29,7 @@ import {
   type Layer,
   type Send,
   type SetRequest,
+  TermWatch,
   type WireResponse,
 } from '@etc/protocol';
 import { TokenSource } from './auth.js';
@@ -39,7 +40,6 @@ import { memberUrls } from './member-urls.js';
 import { MemberList } from './members.js';
 import { resolveV3Options, type V3AdapterOptions } from './options.js';
 import type { ResponseHeader } from './proto/messages.js';
-import { TermWatch } from './term-watch.js';
 import type { KvPort } from './v2/snapshot.js';
 import { checkIndex, V2Store } from './v2/store.js';
 import { type AdminPort, type AdminRoute, adminRoute, isWrite, serveAdmin } from './v3-admin.js';
@@ -93,7 +93,7 @@ export class V3Adapter implements Adapter, AdminAdapter {
   #syncing: Promise<unknown> | undefined;
   /** Members `sync()` removed: closed with the adapter (their calls under way end on their own). */
   readonly #retired = new Set<Member>();
-  /** Ends calls left waiting on a member across a raft leader change (see `term-watch.ts`). */
+  /** Ends calls left waiting on a member across a raft leader change (`TermWatch` of `@etc/protocol`). */
   readonly #terms: TermWatch<Member>;
 
   /** Checks the options (a `TypeError` names what is wrong); connects on the first call. */
@@ -316,7 +316,7 @@ export class V3Adapter implements Adapter, AdminAdapter {
       return hub.wait(request, signal, answered);
     }
     const tokens = this.#tokens;
-    // Each exchange is watched for a leader change that would leave it unanswered (term-watch.ts).
+    // Each exchange is watched for a leader change that would leave it unanswered (`TermWatch`).
     const send = <T extends { header: ResponseHeader }>(
       fn: (ctx: { token: string | undefined; signal: AbortLike }) => Promise<T>,
       write = false,

@@ -31,6 +31,12 @@ export {
 } from './retry.js';
 export { Abortable, type AbortLike, type AbortTarget, listenForAbort, stopListening } from './signals.js';
 export {
+  DEFAULT_TERM_WATCH_TIMING,
+  type TermProbe,
+  TermWatch,
+  type TermWatchTiming,
+} from './term-watch.js';
+export {
   hasHiddenBelow,
   isBelow,
   type WatchEvent,

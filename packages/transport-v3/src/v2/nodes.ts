@@ -19,7 +19,7 @@ export function fileNode(path: string, kv: KeyValue, now: number): Value {
   return new Value({
     key: path,
     value: decodeValue(kv.value).value,
-    modifiedIndex: kv.modRevision,
+    modifiedIndex: modifiedIndexOf(kv),
     createdIndex: createdIndexOf(kv),
     ...ttlFields(expirationOf(kv), now),
   });

@@ -194,6 +194,14 @@ export function emptyRange(key: string, rangeEnd: string): Compare {
   return { key, rangeEnd, target: CompareTarget.CREATE, result: CompareResult.EQUAL, createRevision: 0 };
 }
 
+/**
+ * A compare that holds while no key in `[key, rangeEnd)` was put after `revision` (a key created
+ * or rewritten since fails it; a key deleted since does not).
+ */
+export function notWrittenSince(key: string, rangeEnd: string, revision: number): Compare {
+  return { key, rangeEnd, target: CompareTarget.MOD, result: CompareResult.LESS, modRevision: revision + 1 };
+}
+
 /** Compares for every level read. */
 export function levelCompares(layout: Layout, levels: readonly Level[]): Compare[] {
   const out: Compare[] = [];

@@ -28,6 +28,7 @@ import {
 } from '../layout.js';
 import type { Compare, KeyValue, RequestOp, TxnResponse } from '../proto/messages.js';
 import { dirNode, fileNode, removedNode, storedNode, ttlFields } from './nodes.js';
+import { type Rebinding, rebindSubtree } from './rebind.js';
 import {
   emptyRange,
   type KvPort,
@@ -36,6 +37,7 @@ import {
   levelCompares,
   levelsOf,
   modifiedAt,
+  notWrittenSince,
   present,
   readSnapshot,
   type Snapshot,
@@ -66,6 +68,11 @@ interface Plan {
   result(revision: number, raftTerm: number): EtcdResult;
   /** The TTL of a lease to attach (seconds), when the plan puts a node with one. */
   lease?: { ttl: number; expiresAt: number } | undefined;
+  /**
+   * A directory's update: binds the nodes inside again once the directory's lease after the write
+   * (`dirLease`, 0 for none) is known (see `rebind.ts`).
+   */
+  rebind?: ((dirLease: bigint) => Rebinding) | undefined;
 }
 
 /**
@@ -262,9 +269,10 @@ export class V2Store {
       const swap = plain && !this.#wrapped.has(path);
       // As etcd's v2 apply: a prevIndex of 0 compares nothing, so with prevExist it is an update.
       if (prevExist === true && (prevIndex ?? 0) === 0 && prevValue === undefined) {
+        // The subtree: a directory's update binds what it holds again (empty for a file).
         return this.write(
           path,
-          {},
+          { subtree: true },
           (s) => this.planUpdate(s, path, value, ttl, refresh),
           swap ? this.fastSwap(path, value, 'update', undefined, undefined) : undefined,
         );
@@ -462,8 +470,11 @@ export class V2Store {
   ): FastPath {
     const fileKey = this.layout.fileKey(path);
     const compare = [...this.plainParents(path, false), present(fileKey)];
-    if (prevValue !== undefined) compare.push(storedRaw(fileKey), valueIs(fileKey, prevValue));
-    if (prevIndex !== undefined && prevIndex > 0) compare.push(modifiedAt(fileKey, prevIndex));
+    // A raw value: the modifiedIndex of a wrapped one may be kept in its value (`modified`).
+    const hasPrevIndex = prevIndex !== undefined && prevIndex > 0;
+    if (prevValue !== undefined || hasPrevIndex) compare.push(storedRaw(fileKey));
+    if (prevValue !== undefined) compare.push(valueIs(fileKey, prevValue));
+    if (hasPrevIndex) compare.push(modifiedAt(fileKey, prevIndex));
     return {
       compare,
       success: [{ deleteRange: { key: fileKey, prevKv: true } }, this.record('compareAndDelete', path)],
@@ -527,10 +538,20 @@ export class V2Store {
       const last = ops[ops.length - 1];
       if (leaseId !== 0n && last && 'put' in last)
         ops[ops.length - 1] = { put: { ...last.put, lease: leaseId } };
+      let compares = p.compares;
+      let rebinding: Rebinding | undefined;
+      if (p.rebind) {
+        const nodeOp = ops[ops.length - 1];
+        rebinding = p.rebind(nodeOp && 'put' in nodeOp ? (nodeOp.put.lease ?? 0n) : 0n);
+        await Promise.all(rebinding.grants.map((g) => this.kv.leaseGrant(g.ttl, g.id)));
+        ops.push(...rebinding.ops);
+        compares = [...compares, ...rebinding.compares];
+      }
       ops.push({ put: { key: this.layout.eventKey, value: JSON.stringify(p.record) } });
-      const answer = await this.kv.txn({ compare: p.compares, success: ops, failure: [] }, 'write');
+      const answer = await this.kv.txn({ compare: compares, success: ops, failure: [] }, 'write');
       if (answer.succeeded) {
         this.dropLease(snap.levels[snap.levels.length - 1]?.file);
+        for (const id of rebinding?.dropped ?? []) this.kv.leaseRevoke(id);
         return p.result(answer.header.revision, answer.header.raftTerm);
       }
       if (attempt >= MAX_ATTEMPTS) {
@@ -687,10 +708,24 @@ export class V2Store {
     const compares = levelCompares(this.layout, snap.levels);
     const inherited = inheritedLease(snap);
     let put: RequestOp;
+    let rebind: Plan['rebind'];
     if (isDir) {
       // etcd keeps a directory's modifiedIndex on an update (its answer shows the new one).
       const m: NodeMeta = { ...meta(created, kv), modified: modifiedIndexOf(kv) };
       put = nodePut(this.layout.dirKey(path), '', m, ttl, inherited);
+      // Everything inside goes with the directory's new expiration (v2 removes the subtree when
+      // the directory expires): nodes bound to its old lease, or to none, are bound again. The
+      // subtree must be as read: no node put in it since (a node deleted since is caught by the
+      // compare of each node rewritten).
+      const dirKey = this.layout.dirKey(path);
+      compares.push(notWrittenSince(`${dirKey}\0`, prefixEnd(dirKey), snap.revision));
+      rebind = (dirLease) => {
+        const rebinding = rebindSubtree(this.layout, path, dirLease, snap.below, Date.now());
+        // The directory's own old lease: everything bound to it was in the subtree, now bound again.
+        if (kv.lease !== 0n && !decodeValue(kv.value).meta?.inherit && dirLease !== kv.lease)
+          rebinding.dropped.push(kv.lease);
+        return rebinding;
+      };
     } else {
       put = nodePut(this.layout.fileKey(path), newValue, meta(created, kv), ttl, inherited);
     }
@@ -698,6 +733,7 @@ export class V2Store {
       compares,
       ops: [put],
       lease: ttl,
+      rebind,
       record: refresh ? { action: 'update', key: path, refresh: true } : { action: 'update', key: path },
       result: (rev, term) =>
         this.result('update', this.newNode(path, isDir, newValue, rev, created, ttl), prevNode, rev, term),
@@ -719,7 +755,7 @@ export class V2Store {
     const kv = target.file as KeyValue;
     const now = Date.now();
     const prevNode = fileNode(path, kv, now);
-    const cause = compareCause(prevValue, prevIndex, prevNode.value, kv.modRevision);
+    const cause = compareCause(prevValue, prevIndex, prevNode.value, modifiedIndexOf(kv));
     if (cause !== undefined) throw v2Error(Ecode.TestFailed, cause, snap.revision);
     const created = createdIndexOf(kv);
     const newValue = refresh ? prevNode.value : value;
@@ -778,7 +814,7 @@ export class V2Store {
       throw v2Error(Ecode.NotFile, path === '/' ? undefined : path, snap.revision);
     const kv = target.file as KeyValue;
     const prevNode = fileNode(path, kv, Date.now());
-    const cause = compareCause(prevValue, prevIndex, prevNode.value, kv.modRevision);
+    const cause = compareCause(prevValue, prevIndex, prevNode.value, modifiedIndexOf(kv));
     if (cause !== undefined) throw v2Error(Ecode.TestFailed, cause, snap.revision);
     return {
       compares: levelCompares(this.layout, snap.levels),

@@ -120,8 +120,18 @@ export class ClientOpGenerator {
           run: (c, shift) => c.wait(target, { index: shift(index), recursive, timeout: 10_000 }),
         };
       }
-      case 14:
+      case 14: {
+        // A directory's TTL changed, refreshed or removed: what it holds goes with it.
+        const variant = this.rng.pick(['ttl', 'refresh', 'permanent'] as const);
+        if (variant === 'refresh')
+          return {
+            label: `refresh ${key} dir (an update)`, // "refresh": not a write a wait can start from
+            run: (c) => c.update(key, { dir: true, refresh: true, ttl: 700 }),
+          };
+        if (variant === 'permanent')
+          return { label: `update ${key} dir`, run: (c) => c.update(key, { dir: true }) };
         return { label: `update ${key} dir ttl`, run: (c) => c.update(key, { dir: true, ttl: 800 }) };
+      }
       case 15:
         return { label: `create ${key} dir`, run: (c) => c.create(key, { dir: true }) };
       default: {

@@ -108,6 +108,66 @@ export function ttlScenarios(factory: BackendFactory): void {
       },
     );
 
+    scenario(
+      factory,
+      "a directory's ttl update or refresh carries what it holds to the new expiration",
+      async (t) => {
+        await t.client.set(t.key('d'), { dir: true, ttl: 1 });
+        const a = await t.client.set(t.key('d/a'), 'va');
+        const deep = await t.client.set(t.key('d/n/b'), 'vb');
+        const own = await t.client.set(t.key('d/own'), 'vo', { ttl: 100 });
+        await t.client.set(t.key('r'), { dir: true, ttl: 1 });
+        await t.client.set(t.key('r/x'), 'vx');
+        const extended = await t.client.update(t.key('d'), { dir: true, ttl: 100 });
+        expect(extended.ttl).toBe(100);
+        const refreshed = await t.client.update(t.key('r'), { dir: true, refresh: true, ttl: 100 });
+        expect(refreshed.ttl).toBe(100);
+        // Past the old expiration (etcd without v2 keeps a lease at least 2 s).
+        await t.backend.advance(3000);
+        const got = await t.client.get(t.key('d'), { recursive: true });
+        expect(got.ttl).toBeGreaterThan(90);
+        // v2 lists in no particular order.
+        const nodes = [...((got.node as Directory).nodes ?? [])].sort((x, y) => (x.key < y.key ? -1 : 1));
+        expect(nodes.map((n) => n.key)).toEqual([t.key('d/a'), t.key('d/n'), t.key('d/own')]);
+        expect(nodes[0]).toMatchObject({
+          value: 'va',
+          modifiedIndex: a.modifiedIndex,
+          createdIndex: a.createdIndex,
+        });
+        expect(nodes[0]?.ttl).toBeUndefined();
+        expect((nodes[1] as Directory).nodes).toMatchObject([
+          { key: t.key('d/n/b'), value: 'vb', modifiedIndex: deep.modifiedIndex },
+        ]);
+        expect(nodes[2]?.expiration?.getTime()).toBe(own.expiration?.getTime());
+        expect((await t.client.get(t.key('r/x'))).value).toBe('vx');
+        // Without a ttl the directory and what it holds are permanent; a node's own ttl stays.
+        await t.client.update(t.key('d'), { dir: true });
+        const permanent = await t.client.get(t.key('d/a'));
+        expect(permanent.ttl).toBeUndefined();
+        expect(permanent.modifiedIndex).toBe(a.modifiedIndex);
+        expect((await t.client.get(t.key('d/own'))).expiration?.getTime()).toBe(own.expiration?.getTime());
+      },
+      expiryBound + 5000,
+    );
+
+    scenario(
+      factory,
+      'a shortened directory ttl takes a node whose own ttl ends later',
+      async (t) => {
+        await t.client.set(t.key('d'), { dir: true, ttl: 100 });
+        const child = await t.client.set(t.key('d/c'), 'v', { ttl: 100 });
+        const shortened = await t.client.update(t.key('d'), { dir: true, ttl: 1 });
+        t.expectIndexAfter(shortened.etcdIndex, child.etcdIndex);
+        const waiting = t.client.wait(t.key('d/c'), { index: shortened.etcdIndex + 1, timeout: expiryBound });
+        await t.backend.advance(3000);
+        const event = await waiting;
+        expect(event).toBeInstanceOf(Expired);
+        expect(event.key).toBe(t.key('d'));
+        await expect(t.client.get(t.key('d/c'))).rejects.toBeInstanceOf(KeyNotFound);
+      },
+      expiryBound + 5000,
+    );
+
     scenario(factory, 'an update without ttl makes the key permanent', async (t) => {
       await t.client.set(t.key('t'), 'v', { ttl: 100 });
       const updated = await t.client.update(t.key('t'), 'w');

@@ -1,5 +1,6 @@
-import { Abortable, type AbortLike, ConnectionError, OutcomeUnknown } from '@etc/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConnectionError, OutcomeUnknown } from '../errors.js';
+import { Abortable, type AbortLike } from './signals.js';
 import { TermWatch } from './term-watch.js';
 
 interface FakeMember {
@@ -82,10 +83,12 @@ describe('TermWatch: calls left waiting across a raft leader change', () => {
     expect(calls.length).toBeGreaterThan(10);
     answer('done');
     await expect(pending).resolves.toBe('done');
-    // No call waits: no more checks.
+    // No call waits: no more checks, and the member is not kept.
     const count = calls.length;
+    expect(watch.watching).toBe(1);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(calls.length).toBe(count);
+    expect(watch.watching).toBe(0);
   });
 
   it('gives a call answered just after the change (committed before it) its answer', async () => {
@@ -151,9 +154,10 @@ describe('TermWatch: calls left waiting across a raft leader change', () => {
     expect(signals[0]?.aborted).toBe(true);
     answer('slow but alive');
     await expect(pending).resolves.toBe('slow but alive');
-    // A check still out ends by its own limit; none follows.
+    // A check still out ends by its own limit; none follows, and the member is not kept.
     await vi.advanceTimersByTimeAsync(1_000);
     expect(signals.every((s) => s.aborted)).toBe(true);
+    expect(watch.watching).toBe(0);
     const count = signals.length;
     await vi.advanceTimersByTimeAsync(2_000);
     expect(signals.length).toBe(count);

@@ -1,18 +1,23 @@
 /**
- * Ends the calls that etcd would leave waiting after a raft leader change.
+ * Ends the calls that etcd would leave waiting after a raft leader change: one rule for every
+ * adapter that talks to etcd members (HTTP v2 and v3 gRPC); each supplies its own probe.
  *
- * A member that is not the leader forwards each write (a proposal: Txn with puts, LeaseGrant,
- * Authenticate) to the leader it knows. When that leader has just died, the proposal is lost, and
- * etcd 3.4 answers only when its own request timeout runs out (5 s plus two election timeouts),
- * even though a new leader is elected within about one election timeout. So while a call has been
- * waiting on a member for a while, the member is asked for its raft term (a serializable read,
- * which a member answers alone, with or without a leader); once the term has moved past the one
- * known when the call was sent, and the call is still unanswered a check later, the call ends:
- * a write as `OutcomeUnknown` (the old leader may have committed it before it died), anything
- * else as `ConnectionError` (so it moves on). A call that is merely slow, in a term that does not
- * change, is left alone: nothing here is a timeout.
+ * A member that is not the leader forwards each write (a v2 PUT/POST/DELETE, a v3 Txn with puts,
+ * LeaseGrant, Authenticate) to the leader it knows. When that leader has just died, the proposal
+ * is lost, and etcd 3.4 answers only when its own request timeout runs out (5 s plus two election
+ * timeouts), even though a new leader is elected within about one election timeout. So while a
+ * call has been waiting on a member for a while, the member is asked for its raft term (a request
+ * it answers alone, with or without a leader: a serializable v3 range, a v2 `HEAD /v2/keys/`);
+ * once the term has moved past the one known when the call was sent, and the call is still
+ * unanswered a check later, the call ends: a write as `OutcomeUnknown` (the old leader may have
+ * committed it before it died), anything else as `ConnectionError` (so failover moves it on). A
+ * call that is merely slow, in a term that does not change, is left alone: nothing here is a
+ * timeout. Waits (long polls) are not run through a `TermWatch`: a wait is not lost with the
+ * leader, and its answer may rightly take minutes.
  */
-import { Abortable, type AbortLike, ConnectionError, OutcomeUnknown } from '@etc/protocol';
+import { ConnectionError, OutcomeUnknown } from '../errors.js';
+import type { Member } from './failover.js';
+import { Abortable, type AbortLike } from './signals.js';
 
 /** How long a call waits before its member is first asked for its term, and between checks, in ms. */
 export interface TermWatchTiming {
@@ -22,7 +27,8 @@ export interface TermWatchTiming {
   every: number;
 }
 
-const DEFAULT_TIMING: TermWatchTiming = { after: 1_000, every: 500 };
+/** etcd's default election timeout, and checks twice as often. */
+export const DEFAULT_TERM_WATCH_TIMING: TermWatchTiming = { after: 1_000, every: 500 };
 
 /** One call waiting on a member. */
 interface Pending {
@@ -43,18 +49,22 @@ interface Watched {
   check: Abortable | undefined;
 }
 
-/** Asks a member for its current raft term (the header of a cheap serializable read). */
+/**
+ * Asks exactly `member` (no failover) for its current raft term, by a request it answers alone even
+ * without a leader, stopping on `signal`. Rejecting (or not answering within `every`) only skips
+ * that check.
+ */
 export type TermProbe<M> = (member: M, signal: AbortLike) => Promise<number>;
 
 /** The raft term an adapter has seen, and the calls to end when a member's term moves on. */
-export class TermWatch<M extends { readonly url: string }> {
+export class TermWatch<M extends Member = Member> {
   #term = 0;
   #closed = false;
   readonly #members = new Map<M, Watched>();
   readonly #probe: TermProbe<M>;
   readonly #timing: TermWatchTiming;
 
-  constructor(probe: TermProbe<M>, timing: TermWatchTiming = DEFAULT_TIMING) {
+  constructor(probe: TermProbe<M>, timing: TermWatchTiming = DEFAULT_TERM_WATCH_TIMING) {
     this.#probe = probe;
     this.#timing = timing;
   }
@@ -64,9 +74,14 @@ export class TermWatch<M extends { readonly url: string }> {
     return this.#term;
   }
 
-  /** Notes the raft term of an answer's header. */
+  /** How many members have a call, a timer or a check under way (the others are not kept). */
+  get watching(): number {
+    return this.#members.size;
+  }
+
+  /** Notes the raft term of an answer's header (every answer's, waits' and errors' too when they carry one). */
   observe(term: number): void {
-    if (term > this.#term) this.#term = term;
+    if (Number.isSafeInteger(term) && term > this.#term) this.#term = term;
   }
 
   /**
@@ -133,7 +148,10 @@ export class TermWatch<M extends { readonly url: string }> {
 
   #tick(member: M, watched: Watched): void {
     watched.timer = undefined;
-    if (watched.pending.size === 0 || this.#closed) return;
+    if (watched.pending.size === 0 || this.#closed) {
+      this.#forget(member, watched);
+      return;
+    }
     const now = performance.now();
     let due = false;
     for (const entry of watched.pending) {
@@ -150,6 +168,7 @@ export class TermWatch<M extends { readonly url: string }> {
       const done = (): void => {
         clearTimeout(limit);
         if (watched.check === check) watched.check = undefined;
+        this.#forget(member, watched);
       };
       check.addEventListener('abort', done);
       this.#probe(member, check).then(
@@ -162,6 +181,15 @@ export class TermWatch<M extends { readonly url: string }> {
       );
     }
     this.#schedule(member, watched);
+  }
+
+  /**
+   * Drops a member nothing is under way on (no call, timer or check), so that members `sync()`
+   * removed or one-off members (an HTTP `adminAt`) are not kept.
+   */
+  #forget(member: M, watched: Watched): void {
+    if (watched.pending.size > 0 || watched.timer !== undefined || watched.check !== undefined) return;
+    if (this.#members.get(member) === watched) this.#members.delete(member);
   }
 
   #checked(member: M, watched: Watched, term: number): void {
