@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as oneShot } from 'node:crypto';
 
 /**
  * An order-independent digest of a v2 tree: the sum modulo 2^128 of the SHA-256 (its first 16
@@ -15,10 +15,13 @@ export class TreeDigest {
 
   /** Adds a node: `value` is ignored for a directory (a file's missing value is ''). */
   add(key: string, dir: boolean, value: string | undefined, expiresAt: number | undefined): void {
-    const hash = createHash('sha256')
-      // Unambiguous: the key's length ends it, the expiration ends at ':', the value runs to the end.
-      .update(`${key.length}:${key}${dir ? 'd' : 'f'}${expiresAt ?? ''}:${dir ? '' : (value ?? '')}`)
-      .digest();
+    // Unambiguous: the key's length ends it, the expiration ends at ':', the value runs to the end.
+    // The one-shot `crypto.hash` (Node 20.12+) costs about a third of `createHash` per node.
+    const hash = oneShot(
+      'sha256',
+      `${key.length}:${key}${dir ? 'd' : 'f'}${expiresAt ?? ''}:${dir ? '' : (value ?? '')}`,
+      'buffer',
+    );
     let carry = 0;
     for (let word = 3; word >= 0; word--) {
       const total = (this.#sum[word] as number) + hash.readUInt32BE(word * 4) + carry;
