@@ -5,7 +5,7 @@
 import { type Client, EtcException, etcd, HttpAdapter } from '@etc/client';
 import { type EtcdCluster, type EtcdMember, startEtcd } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, Recorder, sleep } from './support.js';
+import { checkReadable, checkWatcher, concerns, eventually, Recorder, sleep, type Write } from './support.js';
 
 let cluster: EtcdCluster;
 beforeAll(async () => {
@@ -14,12 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-interface Write {
-  key: string;
-  value: string;
-  index: number;
-}
 
 /**
  * A client over every member, `first` first (so it is the member in use); with `defaults`, the
@@ -34,53 +28,6 @@ function clientOn(first: EtcdMember, defaults = false): Client {
 function adapterOf(client: Client): HttpAdapter {
   if (!(client.adapter instanceof HttpAdapter)) throw new Error('not an HTTP client');
   return client.adapter;
-}
-
-function concerns(watch: { key: string; recursive: boolean }, key: string): boolean {
-  return key === watch.key || (watch.recursive && key.startsWith(`${watch.key}/`));
-}
-
-/**
- * Checks one watcher against the writes: its events are in strictly increasing index order, every
- * acknowledged write it concerns appears exactly once (same index and value), and every other event
- * is one of the writes whose outcome was unknown. No snapshot is expected (history is never cleared here).
- */
-function checkWatcher(
-  watch: { key: string; recursive: boolean; recorder: Recorder },
-  acked: readonly Write[],
-  uncertain: readonly Omit<Write, 'index'>[],
-): void {
-  const { events } = watch.recorder;
-  expect(watch.recorder.error).toBeUndefined();
-  expect(events.filter((event) => event.action === 'get')).toEqual([]);
-  const indexes = watch.recorder.indexes;
-  for (let i = 1; i < indexes.length; i++) expect(indexes[i]).toBeGreaterThan(indexes[i - 1] as number);
-  const byIndex = new Map(events.map((event) => [event.node.modifiedIndex, event]));
-  for (const write of acked.filter((w) => concerns(watch, w.key))) {
-    const event = byIndex.get(write.index);
-    expect(event, `${watch.key} saw ${write.key}@${write.index}`).toBeDefined();
-    expect(event?.key).toBe(write.key);
-    expect(event?.value).toBe(write.value);
-  }
-  const ackedIndexes = new Set(acked.map((w) => w.index));
-  for (const event of events) {
-    if (ackedIndexes.has(event.node.modifiedIndex as number)) continue;
-    const known = uncertain.some((w) => w.key === event.key && w.value === event.value);
-    expect(known, `unexpected event ${event.key}=${event.value}@${event.node.modifiedIndex}`).toBe(true);
-  }
-}
-
-/** Every acknowledged write is still in etcd's log (read back through a wait from its index). */
-async function checkReadable(client: Client, acked: readonly Write[]): Promise<void> {
-  for (let i = 0; i < acked.length; i += 20) {
-    await Promise.all(
-      acked.slice(i, i + 20).map(async (write) => {
-        const event = await client.wait(write.key, { index: write.index, timeout: 10_000 });
-        expect(event.node.modifiedIndex).toBe(write.index);
-        expect(event.value).toBe(write.value);
-      }),
-    );
-  }
 }
 
 /**
