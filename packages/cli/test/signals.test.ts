@@ -228,11 +228,16 @@ describe('exec-watch', () => {
   });
 
   test('a command that ignores the signal is killed by a second one', async () => {
+    // The command survives SIGINT (it says so) and ignores SIGTERM. The second signal is sent only
+    // once the first has reached the command: two signals sent back to back may be handled in
+    // either order (each can land on another thread of the process).
     const { run, pid } = await execWatch(
       '/sig/exec-stubborn',
-      'trap "" INT TERM; echo "pid $$"; exec sleep 1000',
+      'trap "echo got INT" INT; trap "" TERM; echo "pid $$"; while :; do sleep 1; done',
     );
     run.child.kill('SIGINT');
+    await run.printed(/^got INT\n/m);
+    expect(alive(pid)).toBe(true);
     run.child.kill('SIGTERM');
     expect(await run.ended).toEqual({ code: 130, signal: null });
     expect(alive(pid)).toBe(false);
