@@ -2,10 +2,10 @@
  * A real 3-member etcd cluster whose members are SIGKILLed under load: acknowledged writes must
  * survive, watches must see every acknowledged write once and in order, and the client must recover.
  */
-import { type Client, EtcException, etcd, HttpAdapter } from '@etc/client';
+import { type Client, etcd, HttpAdapter } from '@etc/client';
 import { type EtcdCluster, type EtcdMember, startEtcd } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkReadable, checkWatcher, concerns, eventually, Recorder, sleep, type Write } from './support.js';
+import { eventually, type KillRun, killUnderLoad, Recorder, type Write } from './support.js';
 
 let cluster: EtcdCluster;
 beforeAll(async () => {
@@ -30,78 +30,16 @@ function adapterOf(client: Client): HttpAdapter {
   return client.adapter;
 }
 
-/**
- * Sequential writes to four keys with watchers on them, the member in use SIGKILLed after 30
- * writes; returns once the client writes again and every watcher has caught up, with the
- * milliseconds from the kill to the first write acknowledged after it and how the failed writes
- * failed. With `defaults`, the client has the default options and the writes no timeout of their
- * own (else 5 s each).
- */
-async function killUnderLoad(
-  round: number,
-  victim: EtcdMember,
-  defaults = false,
-): Promise<{ recovery: number; failures: string[] }> {
+/** `killUnderLoad` from an HTTP client on the victim, which must have moved on to another member. */
+function killHttpUnderLoad(round: number, victim: EtcdMember, defaults = false): Promise<KillRun> {
   const client = clientOn(victim, defaults);
-  const base = `/cluster-${round}`;
-  const keys = [`${base}/a`, `${base}/b`, `${base}/sub/c`, `${base}/sub/d`];
-  try {
-    const first = await client.set(keys[0] as string, 'start');
-    const from = first.etcdIndex + 1;
-    const watches = [
-      { key: keys[0] as string, recursive: false },
-      { key: keys[1] as string, recursive: false },
-      { key: base, recursive: true },
-      { key: `${base}/sub`, recursive: true },
-    ].map((w) => ({ ...w, recorder: new Recorder(client, w.key, { index: from, recursive: w.recursive }) }));
-    const acked: Write[] = [];
-    const uncertain: (Omit<Write, 'index'> & { error: unknown })[] = [];
-    const failures: string[] = [];
-    let killing: Promise<void> | undefined;
-    let killedAt = 0;
-    let recovery: number | undefined;
-    for (let i = 0; i < 90; i++) {
-      if (i === 30) {
-        killedAt = performance.now();
-        killing = victim.kill('SIGKILL');
-      }
-      const key = keys[i % keys.length] as string;
-      const value = `v${i}`;
-      const sentAt = performance.now();
-      try {
-        const result = await client.set(key, value, defaults ? {} : { timeout: 5_000 });
-        if (killing && recovery === undefined) recovery = performance.now() - killedAt;
-        acked.push({ key, value, index: result.node.modifiedIndex as number });
-      } catch (error) {
-        expect(error).toBeInstanceOf(EtcException);
-        failures.push(
-          `write ${i} failed after ${(performance.now() - sentAt).toFixed(0)} ms (${(performance.now() - killedAt).toFixed(0)} ms after the kill): ${String(error)}`,
-        );
-        uncertain.push({ key, value, error });
-        await sleep(25);
-      }
-    }
-    await killing;
-    expect(victim.running).toBe(false);
-    expect(adapterOf(client).current).not.toBe(victim.clientUrl);
-    // The client's next operations succeed within a bounded time.
-    const after = await eventually(() => client.set(keys[1] as string, 'after', { timeout: 3_000 }), 20_000);
-    if (recovery === undefined) recovery = performance.now() - killedAt;
-    acked.push({ key: keys[1] as string, value: 'after', index: after.node.modifiedIndex as number });
-    expect(acked.length).toBeGreaterThan(30);
-
-    await checkReadable(client, acked);
-    for (const watch of watches) {
-      const last = Math.max(...acked.filter((w) => concerns(watch, w.key)).map((w) => w.index));
-      await eventually(async () => {
-        if (!watch.recorder.indexes.includes(last)) throw new Error(`${watch.key} has not seen ${last} yet`);
-      }, 20_000);
-      checkWatcher(watch, acked, uncertain);
-    }
-    return { recovery, failures };
-  } finally {
-    await client.close();
-  }
+  return killUnderLoad(
+    client,
+    `/cluster-${round}`,
+    victim,
+    () => expect(adapterOf(client).current).not.toBe(victim.clientUrl),
+    defaults ? {} : { timeout: 5_000 },
+  );
 }
 
 describe('a 3-member cluster losing members', () => {
@@ -110,7 +48,7 @@ describe('a 3-member cluster losing members', () => {
     for (const round of [1, 2]) {
       const leader = await cluster.leader();
       victims.push(leader.name);
-      await killUnderLoad(round, leader);
+      await killHttpUnderLoad(round, leader);
       await leader.restart();
     }
     expect(victims).toHaveLength(2);
@@ -119,7 +57,7 @@ describe('a 3-member cluster losing members', () => {
   it('writes again soon after the leader is killed, with the default options and no timeout per write', async () => {
     const leader = await cluster.leader();
     try {
-      const { recovery, failures } = await killUnderLoad(3, leader, true);
+      const { recovery, failures } = await killHttpUnderLoad(3, leader, true);
       console.log(
         `etcd (HTTP) recovery (kill to first acknowledged write), default options: ${recovery.toFixed(0)} ms (${failures.length} writes failed)`,
       );

@@ -1,9 +1,10 @@
 /**
- * Helpers of the fault tests: a watch recorder, bounded polling, and the checks of the cluster
- * suites (every acknowledged write readable and seen once, in order, by every watcher concerned). (Every test file also fails
- * on a promise rejection nobody handled: see tooling/vitest/no-unhandled-rejections.js.)
+ * Helpers of the fault tests: a watch recorder, bounded polling, and the cluster suites' write load
+ * with a member killed under it and its checks (every acknowledged write readable and seen once,
+ * in order, by every watcher concerned). (Every test file also fails on a promise rejection nobody
+ * handled: see tooling/vitest/no-unhandled-rejections.js.)
  */
-import type { Client, EtcdResult, Watch, WatchOptions } from '@etc/client';
+import { type Client, type EtcdResult, EtcException, type Watch, type WatchOptions } from '@etc/client';
 import { expect } from 'vitest';
 
 /** Records every item a watch yields, and the error that ended it, if any. */
@@ -110,5 +111,90 @@ export async function checkReadable(client: Client, acked: readonly Write[]): Pr
         expect(event.value).toBe(write.value);
       }),
     );
+  }
+}
+
+/** One run of `killUnderLoad`: what it measured. */
+export interface KillRun {
+  /** Milliseconds from the kill to the first write acknowledged after it. */
+  recovery: number;
+  /** How many writes failed (their outcome unknown to the test). */
+  unknown: number;
+  /** How each failed write failed, and when. */
+  failures: string[];
+}
+
+/**
+ * Sequential writes to four keys under `base` with watchers on them, through `client`; `victim`
+ * is SIGKILLed after 30 writes. `checkMember` then checks which member the client uses. Resolves
+ * once every acknowledged write has been read back and every watcher has caught up (and closes
+ * the client): the milliseconds from the kill to the first write acknowledged after it, and the
+ * writes that failed and how. `writeOptions` are those of each load write (none: the adapter's
+ * defaults decide).
+ */
+export async function killUnderLoad(
+  client: Client,
+  base: string,
+  victim: { kill(signal: NodeJS.Signals): Promise<void>; readonly running: boolean },
+  checkMember: () => void,
+  writeOptions: { timeout?: number } = {},
+): Promise<KillRun> {
+  const keys = [`${base}/a`, `${base}/b`, `${base}/sub/c`, `${base}/sub/d`];
+  try {
+    const first = await client.set(keys[0] as string, 'start');
+    const from = first.etcdIndex + 1;
+    const watches = [
+      { key: keys[0] as string, recursive: false },
+      { key: keys[1] as string, recursive: false },
+      { key: base, recursive: true },
+      { key: `${base}/sub`, recursive: true },
+    ].map((w) => ({ ...w, recorder: new Recorder(client, w.key, { index: from, recursive: w.recursive }) }));
+    const acked: Write[] = [];
+    const uncertain: (Omit<Write, 'index'> & { error: unknown })[] = [];
+    const failures: string[] = [];
+    let killing: Promise<void> | undefined;
+    let killedAt = 0;
+    let recovery: number | undefined;
+    for (let i = 0; i < 90; i++) {
+      if (i === 30) {
+        killedAt = performance.now();
+        killing = victim.kill('SIGKILL');
+      }
+      const key = keys[i % keys.length] as string;
+      const value = `v${i}`;
+      const sentAt = performance.now();
+      try {
+        const result = await client.set(key, value, writeOptions);
+        if (killing && recovery === undefined) recovery = performance.now() - killedAt;
+        acked.push({ key, value, index: result.node.modifiedIndex as number });
+      } catch (error) {
+        expect(error).toBeInstanceOf(EtcException);
+        failures.push(
+          `write ${i} failed after ${(performance.now() - sentAt).toFixed(0)} ms (${(performance.now() - killedAt).toFixed(0)} ms after the kill): ${String(error)}`,
+        );
+        uncertain.push({ key, value, error });
+        await sleep(25);
+      }
+    }
+    await killing;
+    expect(victim.running).toBe(false);
+    checkMember();
+    // The client's next operations succeed within a bounded time.
+    const after = await eventually(() => client.set(keys[1] as string, 'after', { timeout: 3_000 }), 20_000);
+    if (recovery === undefined) recovery = performance.now() - killedAt;
+    acked.push({ key: keys[1] as string, value: 'after', index: after.node.modifiedIndex as number });
+    expect(acked.length).toBeGreaterThan(30);
+
+    await checkReadable(client, acked);
+    for (const watch of watches) {
+      const last = Math.max(...acked.filter((w) => concerns(watch, w.key)).map((w) => w.index));
+      await eventually(async () => {
+        if (!watch.recorder.indexes.includes(last)) throw new Error(`${watch.key} has not seen ${last} yet`);
+      }, 20_000);
+      checkWatcher(watch, acked, uncertain);
+    }
+    return { recovery, unknown: uncertain.length, failures };
+  } finally {
+    await client.close();
   }
 }

@@ -10,7 +10,7 @@ import { type Client, type EtcdResult, EtcException, Got, Value } from '@etc/cli
 import { type EtcdCluster, type EtcdMember, startEtcd, startProxy } from '@etc/etcd-launcher';
 import { etcdV3, V3Adapter } from '@etc/transport-v3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { checkReadable, checkWatcher, concerns, eventually, Recorder, sleep, type Write } from './support.js';
+import { eventually, type KillRun, killUnderLoad, Recorder, sleep } from './support.js';
 
 let cluster: EtcdCluster;
 beforeAll(async () => {
@@ -35,77 +35,15 @@ function clientOn(first: EtcdMember): Client {
 }
 
 /**
- * Sequential writes to four keys with watchers on them, from a client on `on` (default: the
- * victim), `victim` SIGKILLed after 30 writes; returns the milliseconds from the kill to the first
- * write acknowledged after it, the number of writes that failed and how (the writes carry no
- * timeout of their own: the adapter's defaults decide), once every acknowledged write has been read
- * back and every watcher has caught up.
+ * `killUnderLoad` from a v3 client on `on` (default: the victim), in round `round`: with the
+ * client on the victim it must have moved on; on another member it must have stayed there.
  */
-async function killUnderLoad(
-  round: number,
-  victim: EtcdMember,
-  on: EtcdMember = victim,
-): Promise<{ recovery: number; unknown: number; failures: string[] }> {
+function killV3UnderLoad(round: number, victim: EtcdMember, on: EtcdMember = victim): Promise<KillRun> {
   const client = clientOn(on);
-  const base = `/v3-cluster-${round}`;
-  const keys = [`${base}/a`, `${base}/b`, `${base}/sub/c`, `${base}/sub/d`];
-  try {
-    const first = await client.set(keys[0] as string, 'start');
-    const from = first.etcdIndex + 1;
-    const watches = [
-      { key: keys[0] as string, recursive: false },
-      { key: keys[1] as string, recursive: false },
-      { key: base, recursive: true },
-      { key: `${base}/sub`, recursive: true },
-    ].map((w) => ({ ...w, recorder: new Recorder(client, w.key, { index: from, recursive: w.recursive }) }));
-    const acked: Write[] = [];
-    const uncertain: (Omit<Write, 'index'> & { error: unknown })[] = [];
-    const failures: string[] = [];
-    let killing: Promise<void> | undefined;
-    let killedAt = 0;
-    let recovery: number | undefined;
-    for (let i = 0; i < 90; i++) {
-      if (i === 30) {
-        killedAt = performance.now();
-        killing = victim.kill('SIGKILL');
-      }
-      const key = keys[i % keys.length] as string;
-      const value = `v${i}`;
-      const sentAt = performance.now();
-      try {
-        const result = await client.set(key, value);
-        if (killing && recovery === undefined) recovery = performance.now() - killedAt;
-        acked.push({ key, value, index: result.node.modifiedIndex as number });
-      } catch (error) {
-        expect(error).toBeInstanceOf(EtcException);
-        failures.push(
-          `write ${i} failed after ${(performance.now() - sentAt).toFixed(0)} ms (${(performance.now() - killedAt).toFixed(0)} ms after the kill): ${String(error)}`,
-        );
-        uncertain.push({ key, value, error });
-        await sleep(25);
-      }
-    }
-    await killing;
-    expect(victim.running).toBe(false);
+  return killUnderLoad(client, `/v3-cluster-${round}`, victim, () => {
     if (on === victim) expect(client.url).not.toBe(victim.clientUrl);
     else expect(client.url).toBe(on.clientUrl);
-    const after = await eventually(() => client.set(keys[1] as string, 'after', { timeout: 3_000 }), 20_000);
-    if (recovery === undefined) recovery = performance.now() - killedAt;
-    acked.push({ key: keys[1] as string, value: 'after', index: after.node.modifiedIndex as number });
-    expect(acked.length).toBeGreaterThan(30);
-
-    await checkReadable(client, acked);
-    for (const watch of watches) {
-      const last = Math.max(...acked.filter((w) => concerns(watch, w.key)).map((w) => w.index));
-      await eventually(async () => {
-        if (!watch.recorder.indexes.includes(last)) throw new Error(`${watch.key} has not seen ${last} yet`);
-      }, 20_000);
-      checkWatcher(watch, acked, uncertain);
-    }
-    return { recovery, unknown: uncertain.length, failures };
-  } finally {
-    await client.close();
-  }
+  });
 }
 
 /** Compacts etcd's history up to `revision` (v3 JSON gateway of the member at `url`). */
@@ -141,16 +79,16 @@ describe('etcdV3 on a 3-member cluster without v2, losing members', () => {
 
   it('loses no acknowledged write and no watch event when the leader, then a follower, then the leader under a client on a follower, is killed mid-workload', async () => {
     const leader = await cluster.leader();
-    const onLeader = await killUnderLoad(1, leader);
+    const onLeader = await killV3UnderLoad(1, leader);
     await restarted(leader);
     const newLeader = await cluster.leader();
     const follower = cluster.members.find((m) => m !== newLeader && m.running) as EtcdMember;
-    const onFollower = await killUnderLoad(2, follower);
+    const onFollower = await killV3UnderLoad(2, follower);
     await restarted(follower);
     // The leader dies under a client (writes and watches) on a follower: an election, no failover.
     const third = await cluster.leader();
     const witness = cluster.members.find((m) => m !== third && m.running) as EtcdMember;
-    const underFollower = await killUnderLoad(3, third, witness);
+    const underFollower = await killV3UnderLoad(3, third, witness);
     await restarted(third);
     console.log(
       `etcdV3 recovery (kill to first acknowledged write): leader in use ${onLeader.recovery.toFixed(0)} ms (${onLeader.unknown} writes failed), follower in use ${onFollower.recovery.toFixed(0)} ms (${onFollower.unknown} failed), leader under a client on a follower ${underFollower.recovery.toFixed(0)} ms (${underFollower.unknown} failed)`,
