@@ -60,21 +60,17 @@ export class TreeNode {
   /** etcd's `Repr`: the node without children unless recursive (hidden children are left out). */
   repr(recursive: boolean, sorted: boolean, now: number): WireNode {
     const nodes = this.children && recursive ? this.#reprChildren(true, sorted, now) : undefined;
-    return wireNode(
-      this.path,
-      this.isDir,
-      this.value,
-      this.expireTime,
-      now,
-      this.modifiedIndex,
-      this.createdIndex,
-      nodes,
-    );
+    return this.#wire(nodes, now);
   }
 
   /** The node of a GET: a directory lists its children (recursively when asked). */
   load(recursive: boolean, sorted: boolean, now: number): WireNode {
     const nodes = this.children ? this.#reprChildren(recursive, sorted, now) : undefined;
+    return this.#wire(nodes, now);
+  }
+
+  /** This node on the wire, with `nodes` as its children. */
+  #wire(nodes: WireNode[] | undefined, now: number): WireNode {
     return wireNode(
       this.path,
       this.isDir,
