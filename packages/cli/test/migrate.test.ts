@@ -309,6 +309,58 @@ describe('etcctl migrate', () => {
     }
   });
 
+  test('written while it is read: an answer cut short after the copy began ends with status 2 and how far it got; a re-run completes it', async () => {
+    // A v2 source that sends 1.5 MB of its tree, waits until the target has some of it (the copy
+    // began before the read ended), then closes the connection; whole the second time.
+    const count = 8_000;
+    const nodeText = (i: number) =>
+      JSON.stringify({ key: `/cut/k${String(i).padStart(5, '0')}`, value: `${'v'.repeat(180)}${i}` });
+    const head = '{"action":"get","node":{"dir":true,"nodes":[{"key":"/cut","dir":true,"nodes":[';
+    const tail = ']}]}}';
+    const prefix = '/cut-short';
+    const reader = etcdV3(v3.url, { prefix });
+    let whole = false;
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'x-etcd-index': '9' });
+      const all = Array.from({ length: count }, (_, i) => nodeText(i));
+      if (whole) {
+        response.end(`${head}${all.join(',')}${tail}`);
+        return;
+      }
+      response.write(`${head}${all.slice(0, count - 100).join(',')},`);
+      void (async () => {
+        for (;;) {
+          const got = await reader.get('/cut').catch(() => undefined);
+          if (got !== undefined && (got.node as unknown as { nodes: Node[] }).nodes.length > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        response.socket?.destroy();
+      })();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const args = ['--endpoints', url, 'migrate', '--to', v3.url, '--to-prefix', prefix];
+      const cut = await etcctl(args);
+      expect(cut.code).toBe(2);
+      expect(cut.stderr).toMatch(
+        /^migrate: stopped after [1-9]\d* of at least \d+ keys: the copy is incomplete; run migrate again to complete it\nError: .*cut short/m,
+      );
+      expect(cut.stdout).not.toMatch(/^verified/m);
+      whole = true;
+      const again = await etcctl(args);
+      expect(again.stderr).toMatch(
+        new RegExp(`^migrate: ${count + 1}/${count + 1} keys \\(100%\\)\\n$`, 'm'),
+      );
+      expect(again.stdout).toMatch(new RegExp(`^verified: ${count + 1} nodes`, 'm'));
+      expect(again.code).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await reader.close();
+    }
+  });
+
   test('bad usage: status 1 before anything is read; an unreachable target: status 2', async () => {
     const api = await etcctl(['--endpoints', v2.url, '--api', 'v3', 'migrate', '--to', v3.url]);
     expect(api).toEqual({
