@@ -313,8 +313,8 @@ describe('etcctl migrate', () => {
    * A v2 source (a local HTTP server) whose tree is `/cut` with `count` files of 180 bytes and
    * more (1.5 MB at 8,000: past the 1 MiB the copy starts with). It sends all but the last 100,
    * waits until the target under `prefix` has some of them (the copy began before the read
-   * ended), then does `then` with the connection: `'cut'` closes it, `'end'` sends the rest, a
-   * function is awaited first; `whole` sends it all at once.
+   * ended), then, by `state.after`: `'cut'` closes the connection; a function is awaited, then
+   * the rest sent; `'whole'` sends it all at once.
    */
   async function slowSource(count: number, prefix: string) {
     const nodeText = (i: number) =>
@@ -322,12 +322,12 @@ describe('etcctl migrate', () => {
     const head = '{"action":"get","node":{"dir":true,"nodes":[{"key":"/cut","dir":true,"nodes":[';
     const tail = ']}]}}';
     const reader = etcdV3(v3.url, { prefix });
-    const state: { then: 'cut' | 'whole' | (() => Promise<void>) } = { then: 'cut' };
+    const state: { after: 'cut' | 'whole' | (() => Promise<void>) } = { after: 'cut' };
     const server = createServer((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json', 'x-etcd-index': '9' });
       const all = Array.from({ length: count }, (_, i) => nodeText(i));
-      const then = state.then;
-      if (then === 'whole') {
+      const after = state.after;
+      if (after === 'whole') {
         response.end(`${head}${all.join(',')}${tail}`);
         return;
       }
@@ -338,11 +338,11 @@ describe('etcctl migrate', () => {
           if (got !== undefined && (got.node as unknown as { nodes: Node[] }).nodes.length > 0) break;
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
-        if (then === 'cut') {
+        if (after === 'cut') {
           response.socket?.destroy();
           return;
         }
-        await then();
+        await after();
         response.end(`${all.slice(count - 100).join(',')}${tail}`);
       })();
     });
@@ -371,7 +371,7 @@ describe('etcctl migrate', () => {
         /^migrate: stopped after [1-9]\d* of at least \d+ keys: the copy is incomplete; run migrate again to complete it\nError: .*cut short/m,
       );
       expect(cut.stdout).not.toMatch(/^verified/m);
-      source.state.then = 'whole';
+      source.state.after = 'whole';
       const again = await etcctl(args);
       expect(again.stderr).toMatch(
         new RegExp(`^migrate: ${count + 1}/${count + 1} keys \\(100%\\)\\n$`, 'm'),
@@ -389,7 +389,7 @@ describe('etcctl migrate', () => {
     const count = 8_000;
     const prefix = '/intruded';
     const source = await slowSource(count, prefix);
-    source.state.then = async () => {
+    source.state.after = async () => {
       await source.reader.set('/early/bird', 'written to v3');
     };
     try {
