@@ -67,6 +67,20 @@ describe('importV2Tree', () => {
     }
   });
 
+  it('nodes that expire in the same millisecond each get a lease of their own (no id drawn twice)', async () => {
+    const adapter = adapterFor('same-ms');
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 120_000);
+    // With 20 random bits per id, 3,000 ids of one millisecond would repeat about four times.
+    const sessions = Array.from({ length: 3_000 }, (_, i) => file(`/s/k${i}`, 'x', at));
+    const done = await importV2Tree(adapter, dir('/', [dir('/s', sessions)]));
+    expect(done).toMatchObject({ files: 3_000, leases: 3_000 });
+    const leases = (await rawKeys(adapter.layout.prefix))
+      .filter((kv) => kv.key.startsWith(`${adapter.layout.prefix}/s/k`))
+      .map((kv) => kv.lease);
+    expect(leases).toHaveLength(3_000);
+    expect(new Set(leases).size).toBe(3_000);
+  });
+
   it('binds nodes inside a directory with a TTL to its lease; a node whose TTL ends first keeps its own', async () => {
     const adapter = adapterFor('leases');
     const soon = new Date(Date.now() + 60_000);

@@ -158,6 +158,10 @@ function planner(layout: Layout, flat: boolean): (node: Walked) => Planned & { w
   // The directories above the current node that have a lease: path → lease, deepest last.
   const leased: Array<{ path: string; lease: bigint }> = [];
   const dirLeases = new Map<string, bigint>();
+  // The low bits of the leases' ids: a sequence from a random start rather than random each, so
+  // two nodes of one import that expire in the same millisecond never draw the same id (with
+  // random bits, 2,000 such nodes would collide about twice, and etcd refuses the second grant).
+  let sequence = Math.floor(Math.random() * 2 ** 20);
   return (node) => {
     while (leased.length > 0) {
       const top = leased[leased.length - 1] as { path: string };
@@ -180,7 +184,7 @@ function planner(layout: Layout, flat: boolean): (node: Walked) => Planned & { w
     const op = nodePut(key, node.value, undefined, ttl, inherited);
     let grant: Planned['grant'];
     if ('put' in op && op.put.lease === undefined && node.expiresAt !== undefined) {
-      grant = { id: leaseIdFor(node.expiresAt), expiresAt: node.expiresAt };
+      grant = { id: leaseIdFor(node.expiresAt, sequence++), expiresAt: node.expiresAt };
       op.put.lease = grant.id;
     }
     if (node.dir) {
