@@ -10,25 +10,26 @@ const processSeed = randomBytes(4).readUInt32LE(0);
  * read in (the snapshot depth first, the v3 keyspace in key order). Memory: six numbers, whatever
  * the size of the tree.
  *
- * The hash is MurmurHash3 x86_128 (Austin Appleby's, the 32-bit-word variant: plain `Math.imul`
- * arithmetic, about 4 times cheaper per node here than a one-shot SHA-256 through node:crypto, which
- * has to encode a string and cross into C++ for each node) over an encoding of the node that no
- * other node shares: the key's UTF-16 code units, two to a 32-bit word, padded with zeros to a
- * whole 16-byte block; the value's the same way (none for a directory); then one block of four
- * words: the key's length, the value's length, the kind and whether there is an expiration (bits 0
- * and 1) with the expiration's high 21 bits above them, and its low 32 bits. The lengths in the last
- * block say where the key ends and the value begins, so the encoding is injective; JS strings are
- * equal exactly when their code units are, and the UTF-8 bytes the v3 keyspace holds decode to one
- * string each, so equal hashes inputs mean equal key, kind, value and expiration.
+ * The hash is MurmurHash3 x86_128 (Austin Appleby's, its 32-bit-word variant: plain `Math.imul`
+ * arithmetic in JS; 0.4 to 0.8 µs a node here against 1.9 to 2.9 µs for a one-shot SHA-256 through
+ * node:crypto, which builds and encodes a string and calls into C++ for each node) over an encoding
+ * of the node that no other node shares: the key's UTF-16 code units, two to a 32-bit word
+ * (little-endian), padded with zeros to a whole 16-byte block; the value's the same way (none for
+ * a directory); then one block of four words: the key's length, the value's length, the kind and
+ * whether there is an expiration (bits 0 and 1) with the expiration's high 21 bits above them, and
+ * its low 32 bits. The lengths in the last block say where the key ends and the value begins, so
+ * the encoding is injective: equal encodings mean equal key, kind, value and expiration (strings as
+ * JS holds them, the v3 side decoded from UTF-8 as `etcdV3` decodes it).
  *
  * Why a sum of 128-bit hashes is enough: a tree has each key once, so a node (a key with its kind,
- * value and expiration) is in each tree at most once, and two trees that differ have a node in one
- * that is not in the other. Their sums are equal only if that node's hash equals the difference of
- * all the other terms; for a hash that behaves as a random function of distinct inputs (what
- * MurmurHash3 is built and tested for, on inputs not crafted against it) that is one chance in
- * 2^128, whatever the size of the trees. The seed is random per process (both digests of one run
- * share it), so no tree collides every time. It is not a defence against someone who crafts keys
- * to collide: whoever can write the v3 keyspace can change it after the check anyway.
+ * value and expiration) is in each tree at most once, and two trees that differ have a node `x` in
+ * one that is not in the other. Every other term of the two sums is the hash of a node other than
+ * `x`, so the sums are equal only if `x`'s hash equals the difference of hashes of other inputs:
+ * for a hash that behaves as a random function of distinct inputs (what MurmurHash3 is built and
+ * tested for, on inputs not crafted against it), one chance in 2^128, whatever the size of the
+ * trees. The seed is random per process (both digests of one run share it), so no tree collides
+ * every time. It is no defence against keys crafted to collide: whoever can write the v3 keyspace
+ * can change it after the check anyway.
  */
 export class TreeDigest {
   /** The sum, as four 32-bit words, most significant first. */
