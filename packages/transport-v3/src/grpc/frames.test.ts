@@ -1,4 +1,4 @@
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { frame, MAX_MESSAGE_BYTES, MessageReader } from './frames.js';
 
 const messages = [
@@ -56,4 +56,20 @@ test('a compressed or oversized message is refused from its prefix', () => {
   const reader = new MessageReader();
   expect(reader.push(huge.subarray(0, 2))).toEqual([]);
   expect(() => reader.push(huge.subarray(2))).toThrow(/too large/);
+});
+
+test('a message in many chunks is joined once, when its last chunk has come (not again at each)', () => {
+  const big = frame(Buffer.alloc(1_000_000, 7));
+  const reader = new MessageReader();
+  const concat = vi.spyOn(Buffer, 'concat');
+  try {
+    const out: Buffer[] = [];
+    for (let at = 0; at < big.length; at += 16_384) out.push(...reader.push(big.subarray(at, at + 16_384)));
+    expect(out).toHaveLength(1);
+    expect(out[0]?.length).toBe(1_000_000);
+    expect(out[0]?.every((byte) => byte === 7)).toBe(true);
+    expect(concat).toHaveBeenCalledTimes(1);
+  } finally {
+    concat.mockRestore();
+  }
 });
