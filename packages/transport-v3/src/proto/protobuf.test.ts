@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeRange, decodeTxn, decodeWatch, encodeRange } from './messages.js';
 import { ProtoDecodeError, ProtoReader, ProtoWriter } from './protobuf.js';
 
@@ -106,6 +106,23 @@ describe('protobuf wire format', () => {
     expect(r.next()).toBe(2);
     expect(r.varint()).toBe(9);
     expect(r.next()).toBe(0);
+  });
+
+  it('decodes the keys and values of a Buffer without a Buffer view per string', () => {
+    const w = new ProtoWriter();
+    for (let i = 0; i < 100; i++)
+      w.message(2, new ProtoWriter().bytes(1, `/k${i}`).bytes(5, `v${i}`).finish());
+    const bytes = Buffer.from(w.finish());
+    const from = vi.spyOn(Buffer, 'from');
+    try {
+      const decoded = decodeRange(bytes);
+      expect(decoded.kvs.map((kv) => `${kv.key}=${kv.value}`)).toEqual(
+        Array.from({ length: 100 }, (_, i) => `/k${i}=v${i}`),
+      );
+      expect(from).not.toHaveBeenCalled();
+    } finally {
+      from.mockRestore();
+    }
   });
 
   it('refuses a nested message that runs past the enclosing one', () => {
