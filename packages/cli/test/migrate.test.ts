@@ -221,12 +221,14 @@ describe('etcctl migrate', () => {
     expect(out).toMatch(/to \/tty at .*\nverified: 22 nodes/);
   });
 
-  test('Ctrl+C during the copy: the transaction in flight ends, then status 130; a second one ends it at once', async () => {
-    // The target behind a proxy that holds its traffic: the copy is under way but cannot move.
+  test('Ctrl+C during the copy: the request in flight ends, then status 130; a second one ends it at once', async () => {
+    // The target behind a proxy that holds its traffic: the copy is under way (its first request to
+    // the target sent) but cannot move; the snapshot's line says the v2 tree has been read.
     const target = new URL(v3.url);
     const proxy = await startProxy(target.hostname, Number(target.port));
     const started = (interrupts: number) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        proxy.stall();
         const child = spawn(
           process.execPath,
           [bin, '--endpoints', v2.url, 'migrate', '--to', proxy.url, '--to-prefix', `/stopped${interrupts}`],
@@ -240,7 +242,6 @@ describe('etcctl migrate', () => {
           stdout += chunk;
           if (!stdout.startsWith('snapshot: ') || !stdout.endsWith('\n')) return;
           // Its first request to the target is held by the proxy now (or soon): interrupt.
-          proxy.stall();
           child.kill('SIGINT');
           if (interrupts === 1) setImmediate(() => proxy.resume());
           // Signals that arrive together count as one: repeat until it ends (more change nothing).
