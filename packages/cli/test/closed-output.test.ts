@@ -4,6 +4,9 @@
 // No timing: the output is far larger than a pipe holds, and the watch's change is made only once
 // the reader has closed its end.
 import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { bundleEtcctl, etcdctlPath, type Ran, runChild } from './etcctl.js';
 
@@ -88,6 +91,39 @@ function closedFromTheStart(
   });
 }
 
+/**
+ * Starts etcctl with its stdout a pipe the test reads: `first` is the first chunk it prints, after
+ * which the reader closes its end (`head -n 1` exiting); `ended` is how etcctl ended.
+ */
+function readerLeaves(args: readonly string[]): {
+  first: Promise<string>;
+  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr: () => string;
+} {
+  const child = spawn(process.execPath, [bin, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, ETCDCTL_ENDPOINTS: url },
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal });
+    });
+  });
+  const first = new Promise<string>((resolve) => {
+    child.stdout.setEncoding('utf8').once('data', (chunk: string) => {
+      child.stdout.destroy();
+      resolve(chunk);
+    });
+  });
+  return { first, ended, stderr: () => stderr };
+}
+
 const stackTrace = /\n\s+at |Error: write EPIPE|Unhandled 'error' event/;
 
 describe('a reader that closes the pipe early', () => {
@@ -117,35 +153,38 @@ describe('a reader that closes the pipe early', () => {
     const key = `${root}/watched`;
     await put(key, 'first');
     const index = (await node(key)).modifiedIndex;
-    const child = spawn(
-      process.execPath,
-      [bin, 'watch', '--forever', '--after-index', String(index - 1), key],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env.PATH, ETCDCTL_ENDPOINTS: url },
-      },
-    );
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.on('close', (code, signal) => {
-        clearTimeout(killer);
-        resolve({ code, signal });
-      });
-    });
+    const run = readerLeaves(['watch', '--forever', '--after-index', String(index - 1), key]);
     // The first change (from etcd's history) is printed; then the reader closes its end.
-    const first = await new Promise<string>((resolve) => {
-      child.stdout.setEncoding('utf8').once('data', (chunk: string) => resolve(chunk));
-    });
-    child.stdout.destroy();
-    expect(first).toBe('first\n');
+    expect(await run.first).toBe('first\n');
     // Its print finds the pipe closed: etcctl stops (it would otherwise wait on forever).
     await put(key, 'second');
-    expect(await ended).toEqual({ code: 141, signal: null });
-    expect(stderr).toBe('');
+    expect(await run.ended).toEqual({ code: 141, signal: null });
+    expect(run.stderr()).toBe('');
+  }, 90_000);
+
+  test('exec-watch: a command that goes on printing is stopped (SIGTERM) and waited for, then status 141', async () => {
+    const key = `${root}/exec`;
+    const pidFile = join(tmpdir(), `etcctl-closed-output-${process.pid}.pid`);
+    await put(key, 'first');
+    const index = (await node(key)).modifiedIndex;
+    const script = `echo $$ > ${pidFile}; echo "$ETCD_WATCH_VALUE"; while :; do sleep 0.05; echo tick; done`;
+    const run = readerLeaves([
+      'exec-watch',
+      '--after-index',
+      String(index - 1),
+      key,
+      '--',
+      'sh',
+      '-c',
+      script,
+    ]);
+    expect(await run.first).toMatch(/^first\n/);
+    // The command's next line finds the pipe closed.
+    expect(await run.ended).toEqual({ code: 141, signal: null });
+    expect(run.stderr()).toBe('');
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    await rm(pidFile);
+    expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
   }, 90_000);
 
   test('set with its stdout closed before it starts: the value is set, status 141 says the line was lost', async () => {
