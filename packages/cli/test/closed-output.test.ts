@@ -1,4 +1,5 @@
-// A reader that stops reading: `etcctl ... | head -n 1`, the built etcctl against the shared etcd.
+// A reader that stops reading: `etcctl ... | head -n 1`, the built etcctl against an etcd of this
+// file's own (its thousands of writes must not push other files' watches out of etcd's history).
 // etcdctl v2 died of SIGPIPE there (a shell shows 141, nothing on stderr); etcctl exits with 141
 // without a stack trace, and a watch ends at the next change it would print instead of running on.
 // No timing: the output is far larger than a pipe holds, and the watch's change is made only once
@@ -7,11 +8,13 @@ import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type EtcdCluster, startEtcd } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { bundleEtcctl, etcdctlPath, type Ran, runChild } from './etcctl.js';
 
-const url = inject('etcdUrl');
-const root = `/cli-closed-output-${process.pid}`;
+const root = '/closed-output';
+let etcd: EtcdCluster;
+let url: string;
 let bin: string;
 let removeBin: () => Promise<void>;
 
@@ -38,6 +41,8 @@ async function node(key: string): Promise<{ value: string; modifiedIndex: number
 
 beforeAll(async () => {
   ({ bin, remove: removeBin } = await bundleEtcctl());
+  etcd = await startEtcd({ name: 'cli-closed-output', binary: inject('etcdBin') || undefined });
+  url = etcd.url;
   const long = 'k'.repeat(480);
   for (let start = 0; start < KEYS; start += 50) {
     await Promise.all(
@@ -47,7 +52,7 @@ beforeAll(async () => {
   await put(`${root}/big`, 'x'.repeat(BIG));
 }, 120_000);
 afterAll(async () => {
-  await fetch(`${url}/v2/keys${root}?recursive=true`, { method: 'DELETE' }).then((r) => r.arrayBuffer());
+  await etcd?.stop();
   await removeBin?.();
 });
 
