@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EtcdCluster, startEtcd } from '@etc/etcd-launcher';
+import { type EtcdCluster, startEtcd, startProxy } from '@etc/etcd-launcher';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { bundleEtcctl, etcdctlPath, type Ran, runChild } from './etcctl.js';
 
@@ -20,8 +20,8 @@ let removeBin: () => Promise<void>;
 
 /** Keys of `ls --recursive`: 2,000 paths of ~500 bytes, about 1 MB of output. */
 const KEYS = 2_000;
-/** The value of `get`: 1 MB (etcd takes requests up to 1.5 MiB). */
-const BIG = 1_000_000;
+/** The value of `get`: 300 kB, more than a pipe and `head` take (and small enough for `migrate`). */
+const BIG = 300_000;
 
 async function put(key: string, value: string): Promise<void> {
   const response = await fetch(`${url}/v2/keys${key}`, {
@@ -98,9 +98,12 @@ function closedFromTheStart(
 
 /**
  * Starts etcctl with its stdout a pipe the test reads: `first` is the first chunk it prints, after
- * which the reader closes its end (`head -n 1` exiting); `ended` is how etcctl ended.
+ * which the reader closes its end (`head -n 1` exiting) and calls `left`; `ended` is how etcctl ended.
  */
-function readerLeaves(args: readonly string[]): {
+function readerLeaves(
+  args: readonly string[],
+  left: () => void = () => {},
+): {
   first: Promise<string>;
   ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr: () => string;
@@ -123,6 +126,7 @@ function readerLeaves(args: readonly string[]): {
   const first = new Promise<string>((resolve) => {
     child.stdout.setEncoding('utf8').once('data', (chunk: string) => {
       child.stdout.destroy();
+      left();
       resolve(chunk);
     });
   });
@@ -143,7 +147,7 @@ describe('a reader that closes the pipe early', () => {
     }
   }, 60_000);
 
-  test('get of a 1 MB value | head -c 100: status 141, no stack trace', async () => {
+  test('get of a 300 kB value | head -c 100: status 141, no stack trace', async () => {
     const ran = await throughHead('etcctl', ['get', `${root}/big`], true);
     expect(ran.stdout).toBe('x'.repeat(100));
     expect(ran.stderr).not.toMatch(stackTrace);
@@ -190,6 +194,27 @@ describe('a reader that closes the pipe early', () => {
     const pid = Number(await readFile(pidFile, 'utf8'));
     await rm(pidFile);
     expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  }, 90_000);
+
+  test('migrate --follow: stops at the first line it cannot print instead of following on, status 141', async () => {
+    // The target behind a proxy that holds its traffic until the reader has left: the copy cannot
+    // end (and its `migrated ...` line be printed) before.
+    const target = new URL(url);
+    const proxy = await startProxy(target.hostname, Number(target.port));
+    try {
+      proxy.stall();
+      const run = readerLeaves(['migrate', '--follow', '--to', proxy.url, '--to-prefix', '/copy'], () =>
+        proxy.resume(),
+      );
+      expect(await run.first).toMatch(/^snapshot: etcd index \d+: /);
+      // `migrated ...`, once the copy is written, finds the pipe closed: the follow that comes after
+      // ends at once, with no change to wait for.
+      expect(await run.ended).toEqual({ code: 141, signal: null });
+      expect(run.stderr()).not.toMatch(stackTrace);
+      expect(run.stderr()).toMatch(/^migrate: \d+\/\d+ keys \(100%\)\n$/m);
+    } finally {
+      await proxy.close();
+    }
   }, 90_000);
 
   test('set with its stdout closed before it starts: the value is set, status 141 says the line was lost', async () => {
