@@ -6,6 +6,7 @@ import { clientOptions, loadTransportV3, readPem } from '../client-factory.js';
 import type { Context, Runner } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { Interrupted } from '../interrupted.js';
+import { OutputLost } from '../output-lost.js';
 import { askPassword } from '../password.js';
 import { type Progress, progressFor } from '../progress.js';
 import { ChangeFeed } from './change-feed.js';
@@ -362,9 +363,14 @@ async function targetOptions(
   return out;
 }
 
-/** The signal that stopped the run (main.ts aborts with an `Interrupted`), if it says. */
+/**
+ * What stopped the run, if it says: the signal (main.ts aborts with an `Interrupted`), or a closed
+ * output (an `OutputLost`: `a closed stdout`).
+ */
 function stoppedBy(signal: AbortSignal): string | undefined {
-  return signal.reason instanceof Interrupted ? signal.reason.signalName : undefined;
+  if (signal.reason instanceof Interrupted) return signal.reason.signalName;
+  if (signal.reason instanceof OutputLost) return `a closed ${signal.reason.output}`;
+  return undefined;
 }
 
 /** The exit status of a run ended by a signal: 128 + its number, as a shell shows it (130 for Ctrl+C). */
