@@ -1,103 +1,10 @@
 import { ConnectionError, EtcdError, type EtcdOptions } from '@etc/client';
-import { Tokenizer, TokenType } from '@streamparser/json';
 import { Agent, request } from 'undici';
+import { NodeScanner } from './node-scanner.js';
 
 /** Where the reader puts the nodes, in the order they come (depth first, parents first). */
 export interface TreeSink {
   add(key: string, dir: boolean, value: string | undefined, expiration: number | undefined): void;
-}
-
-/**
- * What the reader does with each token of etcd's answer: it keeps the fields of the node objects
- * (`node`, and every object of a `nodes` array) it needs and adds each node to the tree as soon as
- * they are known (before its children: etcd writes `key`, `value`, `dir` and `expiration` before
- * `nodes`), so neither the answer's text nor a parsed copy of it is ever held whole.
- */
-class NodeBuilder {
-  /** One entry per open object or array: a node's fields, or `undefined` for anything else. */
-  readonly #stack: Array<{ node?: Partial<Fields> & { added: boolean }; field?: string; nodes?: boolean }> =
-    [];
-  #expectKey = false;
-
-  constructor(readonly tree: TreeSink) {}
-
-  token(token: TokenType, value: unknown): void {
-    const top = this.#stack[this.#stack.length - 1];
-    switch (token) {
-      case TokenType.LEFT_BRACE: {
-        // A node: the `node` field of the answer, or an element of a node's `nodes`.
-        const isNode = (this.#stack.length === 1 && top?.field === 'node') || top?.nodes === true;
-        this.#stack.push(isNode ? { node: { added: false } } : {});
-        this.#expectKey = true;
-        return;
-      }
-      case TokenType.RIGHT_BRACE: {
-        const closed = this.#stack.pop();
-        if (closed?.node && !closed.node.added) this.#add(closed.node);
-        this.#afterValue();
-        return;
-      }
-      case TokenType.LEFT_BRACKET: {
-        const isNodes = top?.node !== undefined && top.field === 'nodes';
-        if (isNodes && top.node && !top.node.added) this.#add(top.node);
-        this.#stack.push({ nodes: isNodes });
-        this.#expectKey = false;
-        return;
-      }
-      case TokenType.RIGHT_BRACKET:
-        this.#stack.pop();
-        this.#afterValue();
-        return;
-      case TokenType.COLON:
-        this.#expectKey = false;
-        return;
-      case TokenType.COMMA:
-        this.#expectKey = top !== undefined && top.nodes === undefined;
-        return;
-      default:
-        if (this.#expectKey && top !== undefined) {
-          top.field = String(value);
-          return;
-        }
-        if (top?.node && top.field !== undefined) {
-          const node = top.node;
-          if (top.field === 'key' && typeof value === 'string') node.key = value;
-          else if (top.field === 'value' && typeof value === 'string') node.value = value;
-          else if (top.field === 'dir' && value === true) node.dir = true;
-          else if (top.field === 'expiration' && typeof value === 'string') node.expiration = value;
-        }
-        this.#afterValue();
-    }
-  }
-
-  #afterValue(): void {
-    const top = this.#stack[this.#stack.length - 1];
-    if (top !== undefined && top.nodes === undefined) top.field = undefined;
-  }
-
-  #add(node: Partial<Fields> & { added: boolean }): void {
-    node.added = true;
-    // The root's node has no key; it is implicit.
-    const key = node.key ?? '/';
-    if (key === '/') return;
-    let expiresAt: number | undefined;
-    if (node.expiration !== undefined) {
-      // etcd writes nanoseconds; a Date keeps milliseconds (as @etc/client reads them).
-      expiresAt = Date.parse(node.expiration.replace(/(\.\d{3})\d+/, '$1'));
-      if (Number.isNaN(expiresAt))
-        throw new Error(`etcd sent an expiration that is not a time: ${node.expiration}`);
-    }
-    this.tree.add(key, node.dir === true, node.value, expiresAt);
-    // Nothing of the node is needed any more (its children come as objects of their own).
-    node.value = undefined;
-  }
-}
-
-interface Fields {
-  key: string;
-  value: string | undefined;
-  dir: boolean;
-  expiration: string;
 }
 
 /** Leaves an answer's body unread: closed, its abort error handled. */
@@ -186,13 +93,7 @@ export async function readTree(
         drop(response.body);
         return index;
       }
-      const builder = new NodeBuilder(tree);
-      const tokenizer = new Tokenizer({ stringBufferSize: 64 * 1024 });
-      let failure: Error | undefined;
-      tokenizer.onToken = ({ token, value }) => builder.token(token, value);
-      tokenizer.onError = (error) => {
-        failure = error;
-      };
+      const scanner = new NodeScanner((key, dir, value, expiration) => tree.add(key, dir, value, expiration));
       const chunks = response.body[Symbol.asyncIterator]();
       for (;;) {
         let next: IteratorResult<unknown>;
@@ -205,15 +106,18 @@ export async function readTree(
             cause: error,
           });
         }
-        if (next.done === true) break;
-        tokenizer.write(next.value as Uint8Array);
-        if (failure !== undefined) {
+        try {
+          if (next.done === true) {
+            scanner.end();
+            break;
+          }
+          scanner.write(next.value as Uint8Array);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
           drop(response.body);
-          break;
+          throw new Error(`etcd's answer is not JSON: ${error.message}`);
         }
       }
-      if (failure === undefined && !tokenizer.isEnded) tokenizer.end();
-      if (failure !== undefined) throw new Error(`etcd's answer is not JSON: ${failure.message}`);
       return index;
     }
   } catch (error) {
