@@ -17,6 +17,7 @@ import {
   type EtcdResult,
   type GetRequest,
   RaftInternal,
+  Unauthorized,
 } from '@etc/protocol';
 import type { TokenSource } from './auth.js';
 import type { GrpcStream } from './grpc/connection.js';
@@ -31,6 +32,11 @@ import {
 } from './proto/messages.js';
 import { historyMatch, liveMatch, translate, type V2Event } from './v2/events.js';
 import { Ecode, v2Error } from './v2/v2-errors.js';
+
+/** etcd's reason for a watch it refuses for the user's permissions. */
+function isPermissionDenied(reason: string): boolean {
+  return /permission denied/.test(reason);
+}
 
 /** How many recent events the shared watcher keeps for waits that arrive just after them. */
 const BUFFERED_EVENTS = 1000;
@@ -209,6 +215,10 @@ export class WatchHub {
           shared.onCreated = [];
           for (const tell of joined) tell(response.header);
         }
+        if (response.canceled && isPermissionDenied(response.cancelReason)) {
+          shared.fail(this.watchRefused());
+          return;
+        }
         if (response.compactRevision > 0 || response.canceled) {
           // It fell behind a compaction or etcd dropped it: its waits start over elsewhere.
           const why = response.cancelReason || `compacted at ${response.compactRevision}`;
@@ -340,6 +350,10 @@ export class WatchHub {
               return;
             }
           }
+          if (response.canceled && isPermissionDenied(response.cancelReason)) {
+            w.settle(this.watchRefused());
+            return;
+          }
           if (response.canceled) {
             const cause = response.cancelReason || 'watch canceled by etcd';
             w.settle(new RaftInternal({ errorCode: 300, cause }));
@@ -360,6 +374,19 @@ export class WatchHub {
       });
       signal.addEventListener('abort', onAbort, { once: true });
       this.send(signal, id, since, { fail: (error) => w.settle(error) });
+    });
+  }
+
+  /**
+   * etcd refused the user a watch of the whole tree (every wait watches all of it): `Unauthorized`,
+   * saying what permission waits need. A user whose roles cover only part of the tree cannot wait.
+   */
+  private watchRefused(): Unauthorized {
+    return new Unauthorized({
+      errorCode: 110,
+      cause:
+        `Insufficient credentials: etcd refused a watch of the whole tree (${this.layout.treeStart}...), ` +
+        'which every wait of etcdV3 needs (read permission on all of it, e.g. the v2 pattern /*)',
     });
   }
 
@@ -411,7 +438,15 @@ export class WatchHub {
     } catch {
       return;
     }
-    this.handlers.get(response.watchId)?.onResponse(response);
+    const handler = this.handlers.get(response.watchId);
+    if (handler === undefined && response.canceled && isPermissionDenied(response.cancelReason)) {
+      // etcd 3.4.23 and later name no watch in this refusal (id -1); every watcher here covers the
+      // whole tree, so a user refused one is refused all of them.
+      const refused = this.watchRefused();
+      for (const each of [...this.handlers.values()]) each.fail(refused);
+      return;
+    }
+    handler?.onResponse(response);
   }
 
   private onEnd(stream: GrpcStream, error: unknown, url: string): void {
