@@ -140,8 +140,14 @@ export function v2Patterns(layout: Layout, perms: readonly KeyPermission[]): Pat
   for (const perm of perms) add(have, perm, accessOf(perm.permType));
   const read = new Set<string>();
   const write = new Set<string>();
-  const used = new Set<string>();
-  const grant = (pattern: string, access: Access) => {
+  // What of each entry's access no pattern explains (shown as `v3:` at the end).
+  const left = new Map(have);
+  const take = (id: string, access: number) => {
+    const rest = (left.get(id) ?? 0) & ~access;
+    if (rest === 0) left.delete(id);
+    else left.set(id, rest as Access);
+  };
+  const grant = (pattern: string, access: number) => {
     if (access & 1) read.add(pattern);
     if (access & 2) write.add(pattern);
   };
@@ -152,28 +158,23 @@ export function v2Patterns(layout: Layout, perms: readonly KeyPermission[]): Pat
     const x = span.key.slice(p.length);
     if (span.rangeEnd !== '' && span.rangeEnd === rangeEndOf(span.key)) {
       grant(`${x}*`, access);
-      used.add(id);
+      take(id, access);
     } else if (span.rangeEnd === '' && !x.endsWith('/')) {
-      // An exact pattern: the file key and the directory key, each with the access shown.
+      // An exact pattern: the file key and the directory key, with the access both have.
       const dirId = spanId({ key: `${span.key}/`, rangeEnd: '' });
       const both = access & (have.get(dirId) ?? 0);
       if (both !== 0) {
-        grant(x, both as Access);
-        // The rest of either key's access (if any) is not a pattern's: shown as it is.
-        if ((access & ~both) === 0) used.add(id);
-        if (((have.get(dirId) ?? 0) & ~both) === 0) used.add(dirId);
+        grant(x, both);
+        take(id, both);
+        take(dirId, both);
       }
     }
   }
   // The added reads and event key of the patterns found are theirs.
-  const implied = v3Permissions(layout, { read: [...read], write: [...write] });
-  const rest: Array<[Span, Access]> = [];
-  for (const [id, access] of have) {
-    if (used.has(id)) continue;
-    const needed = implied.get(id);
-    if (needed !== undefined && (access & ~needed) === 0) continue;
-    rest.push([spanOf(id), access]);
+  for (const [id, access] of v3Permissions(layout, { read: [...read], write: [...write] })) {
+    if (left.has(id)) take(id, access);
   }
+  const rest = [...left].map(([id, access]): [Span, Access] => [spanOf(id), access]);
   const readList = [...read].sort();
   const writeList = [...write].sort();
   for (const [span, access] of rest.sort((a, b) =>

@@ -33,7 +33,10 @@ describe('the admin routes (no server)', () => {
       expect(() => adminRoute({ method: 'GET', path })).toThrow(AdminNotSupported);
       expect(() => adminRoute({ method: 'GET', path })).toThrow(/v2 API, which etcd 3.6 no longer has/);
     }
-    expect(adminRoute({ method: 'GET', path: '/v2/auth/users' })).toEqual({ op: 'auth', auth: { op: 'users' } });
+    expect(adminRoute({ method: 'GET', path: '/v2/auth/users' })).toEqual({
+      op: 'auth',
+      auth: { op: 'users' },
+    });
     expect(adminRoute({ method: 'DELETE', path: '/v2/auth/roles/a%20b' })).toEqual({
       op: 'auth',
       auth: { op: 'delete-role', name: 'a b' },
