@@ -287,7 +287,12 @@ async function putRole(
   const next: Patterns = { read: [], write: [] };
   for (const which of ['read', 'write'] as const) {
     const list = [...before[which]];
-    for (const pattern of grant[which]) if (!list.includes(pattern)) list.push(pattern);
+    for (const pattern of grant[which]) {
+      if (list.includes(pattern))
+        return refuse(409, `auth: Granting duplicate ${which} permission ${pattern}`);
+      list.push(pattern);
+    }
+    // Revoking a pattern the role does not have is no error (v2 only logs it).
     next[which] = list.filter((pattern) => !revoke[which].includes(pattern)).sort();
   }
   if (
