@@ -192,8 +192,9 @@ export class V3Adapter implements Adapter, AdminAdapter {
    * services, on the member in use, through the same layers as keys calls (auth, deadline,
    * failover): members (MemberList, MemberAdd, MemberUpdate, MemberRemove), the leader
    * (Maintenance Status), health (etcdctl's probe) and version. Answers as etcd's v2 API does for
-   * the same situation (see `v3-admin.ts`). `/v2/stats/*` and `/v2/auth/*` reject with
-   * `AdminNotSupported`, anything else with a `TypeError`, before anything is sent.
+   * the same situation (see `v3-admin.ts`); v2 auth (`/v2/auth/*`, `client.auth`) over the v3
+   * Auth service (see `v3-auth.ts`). `/v2/stats/*` rejects with `AdminNotSupported`, anything else
+   * with a `TypeError`, before anything is sent.
    */
   async admin(request: AdminRequest): Promise<AdminResponse> {
     const call = this.#adminCall(request);
