@@ -17,6 +17,11 @@ export class TokenSource {
     this.#auth = auth;
   }
 
+  /** Whether this adapter has credentials (a call without a token may still be refused for want of one). */
+  get hasCredentials(): boolean {
+    return this.#auth !== undefined;
+  }
+
   /** The token to send, or `undefined` without auth. */
   async token(member: Member, signal: AbortLike | undefined): Promise<string | undefined> {
     const auth = this.#auth;

@@ -110,13 +110,20 @@ describe('client.auth on etcdV3 (the v3 Auth service)', () => {
     const noRoot = await refusal(admin.auth.enable());
     expect(noRoot).toBeInstanceOf(AdminConflict);
     expect(noRoot).toMatchObject({ message: expect.stringContaining('No root user available') });
+    // A wait before auth is on: the adapter's watch stream opens without a token.
+    const early = admin.wait('/early');
+    await admin.set('/early', '1');
+    expect((await early).value).toBe('1');
     // The root user gets the root role, as on v2.
     expect(await admin.auth.addUser('root', 'rootpw')).toEqual({ user: 'root', roles: ['root'] });
     await admin.auth.enable();
     expect(await admin.auth.enabled()).toBe(true);
     expect(await refusal(admin.auth.enable())).toBeInstanceOf(AdminConflict);
     // Root's credentials still work after the switch (the adapter authenticated on its own).
-    await admin.set('/app/seed', 's');
+    const seed = await admin.set('/app/seed', 's');
+    // A wait into the past gets a watch of its own, created now on the stream that was opened
+    // without a token: etcd refuses it, and the adapter opens another stream with one.
+    expect(await admin.wait('/app/seed', { index: seed.modifiedIndex })).toMatchObject({ value: 's' });
     await admin.set('/secret/k', 'hidden');
 
     const alice = open({ username: 'alice', password: 'alicepw' });
@@ -134,7 +141,7 @@ describe('client.auth on etcdV3 (the v3 Auth service)', () => {
     const wait = await refusal(alice.wait('/app/a/b', { timeout: 20_000 }));
     expect(wait).toBeInstanceOf(Unauthorized);
     expect(wait).toMatchObject({ cause: expect.stringContaining('watch of the whole tree') });
-    // root's waits work.
+    // root's waits work, also on the adapter whose watch stream was opened before auth was on.
     const pending = admin.wait('/app/a/b');
     const written = await admin.set('/app/a/b', 'next');
     expect(await pending).toMatchObject({ value: 'next', modifiedIndex: written.modifiedIndex });

@@ -38,6 +38,19 @@ function isPermissionDenied(reason: string): boolean {
   return /permission denied/.test(reason);
 }
 
+/** etcd's reason for a watch it refuses for the stream's token: none, unknown, or older than an auth change. */
+function isTokenRefused(reason: string): boolean {
+  return /user name is empty|invalid auth token|revision of auth store is old/.test(reason);
+}
+
+/** Errors of waits whose stream was replaced for its token: `wait` runs them once more. */
+const restarts = new WeakSet<object>();
+
+/** A watch etcd refused for auth, not for what it watches. */
+function isAuthRefused(reason: string): boolean {
+  return isPermissionDenied(reason) || isTokenRefused(reason);
+}
+
 /** How many recent events the shared watcher keeps for waits that arrive just after them. */
 const BUFFERED_EVENTS = 1000;
 /** How long the shared watcher stays after its last wait (a watch() loop comes right back). */
@@ -143,6 +156,10 @@ function byRevision(events: readonly Event[]): Event[][] {
 export class WatchHub {
   private stream: GrpcStream | undefined;
   private opening: Promise<GrpcStream> | undefined;
+  /** Streams replaced because etcd refused their token (their end is not the waits' concern). */
+  private readonly replaced = new WeakSet<GrpcStream>();
+  /** The token the open stream was opened with (`undefined`: none, e.g. while etcd's auth was off). */
+  private streamToken: string | undefined;
   private readonly handlers = new Map<number, Handler>();
   private shared: Shared | undefined;
   private nextId = 1;
@@ -167,6 +184,20 @@ export class WatchHub {
    * header of each answer from etcd (the cluster-id check).
    */
   async wait(
+    request: GetRequest,
+    signal: AbortLike,
+    answered: (header: ResponseHeader) => void,
+  ): Promise<EtcdResult> {
+    try {
+      return await this.waitOnce(request, signal, answered);
+    } catch (error) {
+      // The stream was replaced for its auth token (see `watchRefused`): once more, on the new one.
+      if (!restarts.has(error as object)) throw error;
+      return this.waitOnce(request, signal, answered);
+    }
+  }
+
+  private async waitOnce(
     request: GetRequest,
     signal: AbortLike,
     answered: (header: ResponseHeader) => void,
@@ -215,8 +246,8 @@ export class WatchHub {
           shared.onCreated = [];
           for (const tell of joined) tell(response.header);
         }
-        if (response.canceled && isPermissionDenied(response.cancelReason)) {
-          shared.fail(this.watchRefused());
+        if (response.canceled && isAuthRefused(response.cancelReason)) {
+          shared.fail(this.watchRefused(response.cancelReason));
           return;
         }
         if (response.compactRevision > 0 || response.canceled) {
@@ -350,8 +381,8 @@ export class WatchHub {
               return;
             }
           }
-          if (response.canceled && isPermissionDenied(response.cancelReason)) {
-            w.settle(this.watchRefused());
+          if (response.canceled && isAuthRefused(response.cancelReason)) {
+            w.settle(this.watchRefused(response.cancelReason));
             return;
           }
           if (response.canceled) {
@@ -378,10 +409,32 @@ export class WatchHub {
   }
 
   /**
-   * etcd refused the user a watch of the whole tree (every wait watches all of it): `Unauthorized`,
-   * saying what permission waits need. A user whose roles cover only part of the tree cannot wait.
+   * The error for a watch etcd refused for auth (`reason`). A stream whose token etcd no longer
+   * takes, or that was opened without one (etcd's auth was off then) while the adapter has
+   * credentials, is replaced: the token is fetched again and the waits move on (`ConnectionError`,
+   * which failover sends again). Otherwise `Unauthorized`; for a permission refusal saying what
+   * waits need: every wait watches the whole tree, so a user whose roles cover only part of it
+   * cannot wait.
    */
-  private watchRefused(): Unauthorized {
+  private watchRefused(reason: string): Unauthorized | ConnectionError {
+    const stream = this.stream;
+    const stale = isTokenRefused(reason) || this.streamToken === undefined;
+    if (stream !== undefined && stale && this.tokens.hasCredentials) {
+      this.tokens.forget();
+      const error = new ConnectionError(
+        `${this.member.url} refused a watch for the stream's auth token (${reason}); a new stream authenticates`,
+        { endpoint: this.member.url },
+      );
+      restarts.add(error);
+      // Every watcher of the stream goes with it; their waits start again on a new one (`wait`).
+      this.stream = undefined;
+      this.replaced.add(stream);
+      this.failAll(error);
+      stream.cancel();
+      return error;
+    }
+    if (!isPermissionDenied(reason))
+      return new Unauthorized({ errorCode: 110, cause: 'Insufficient credentials' });
     return new Unauthorized({
       errorCode: 110,
       cause:
@@ -416,6 +469,7 @@ export class WatchHub {
     this.opening ??= (async () => {
       const member = this.member;
       const token = await this.tokens.token(member, signal);
+      this.streamToken = token;
       const stream = member.watch(
         { token },
         {
@@ -439,10 +493,10 @@ export class WatchHub {
       return;
     }
     const handler = this.handlers.get(response.watchId);
-    if (handler === undefined && response.canceled && isPermissionDenied(response.cancelReason)) {
-      // etcd 3.4.23 and later name no watch in this refusal (id -1); every watcher here covers the
-      // whole tree, so a user refused one is refused all of them.
-      const refused = this.watchRefused();
+    if (handler === undefined && response.canceled && isAuthRefused(response.cancelReason)) {
+      // etcd 3.4.23 names no watch in this refusal (id -1); every watcher here covers the whole
+      // tree on one stream, so what refused one refuses all of them.
+      const refused = this.watchRefused(response.cancelReason);
       for (const each of [...this.handlers.values()]) each.fail(refused);
       return;
     }
@@ -450,6 +504,8 @@ export class WatchHub {
   }
 
   private onEnd(stream: GrpcStream, error: unknown, url: string): void {
+    // A stream replaced for its token: its watchers are gone already, the new stream's stay.
+    if (this.replaced.has(stream)) return;
     if (this.stream === stream) this.stream = undefined;
     let reason =
       error === undefined
