@@ -86,6 +86,24 @@ describe('client.auth on etcdV3 (the v3 Auth service)', () => {
     expect(await refusal(admin.auth.grantPermissions('root', { read: ['/x'] }))).toBeInstanceOf(
       AdminForbidden,
     );
+    // A permission made with v3 tools (here etcd's JSON gateway) is shown as what it is, kept by
+    // the changes of patterns, and cannot be changed as a pattern.
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const granted = await fetch(`${etcd.url}/v3/auth/role/grant`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'app', perm: { permType: 'READ', key: b64('other') } }),
+    });
+    expect(granted.status).toBe(200);
+    expect((await admin.auth.role('app')).permissions.read).toEqual(['/app/*', '/shared', 'v3:other']);
+    expect(await admin.auth.grantPermissions('app', { read: ['/more*'] })).toMatchObject({
+      permissions: { read: ['/app/*', '/more*', '/shared', 'v3:other'] },
+    });
+    const notPattern = await refusal(admin.auth.revokePermissions('app', { read: ['v3:other'] }));
+    expect(notPattern).toBeInstanceOf(AdminError);
+    expect(notPattern).toMatchObject({ message: expect.stringContaining('change it with etcdctl v3') });
+    expect(await admin.auth.revokePermissions('app', { read: ['/more*'] })).toMatchObject({
+      permissions: { read: ['/app/*', '/shared', 'v3:other'] },
+    });
     expect(await refusal(admin.auth.grantPermissions('none', { read: ['/x'] }))).toBeInstanceOf(
       AdminNotFound,
     );

@@ -284,6 +284,15 @@ async function putRole(
   const before = v2Patterns(layout, current);
   const grant = patternsOf(body.grant);
   const revoke = patternsOf(body.revoke);
+  const foreign = [...grant.read, ...grant.write, ...revoke.read, ...revoke.write].find((x) =>
+    x.startsWith('v3:'),
+  );
+  if (foreign !== undefined) {
+    return refuse(
+      400,
+      `auth: ${foreign} is a v3 permission that no v2 pattern stands for; change it with etcdctl v3`,
+    );
+  }
   const next: Patterns = { read: [], write: [] };
   for (const which of ['read', 'write'] as const) {
     const list = [...before[which]];
