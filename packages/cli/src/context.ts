@@ -1,8 +1,11 @@
+import type { Readable } from 'node:stream';
 import type { Client } from '@etc/client';
 import type { Command } from 'commander';
 import { makeClient } from './client-factory.js';
 import { type Globals, type RawGlobals, resolveGlobals } from './globals.js';
 import type { Io } from './io.js';
+import type { OutputGuard } from './output-guard.js';
+import type { OutputName } from './output-lost.js';
 import type { ReportStyle } from './report.js';
 
 /** What a command's action works with: the streams, the global flags, a lazily made client. */
@@ -12,7 +15,8 @@ export class Context {
   readonly argv: readonly string[];
   /**
    * Aborted when the process is told to stop (SIGINT, SIGTERM, SIGHUP; the reason an
-   * `Interrupted`): `watch`, `exec-watch` and `cluster-health --forever` then stop.
+   * `Interrupted`) or when a write to stdout or stderr fails (the reader closed the pipe: the reason
+   * an `OutputLost`): `watch`, `exec-watch`, `cluster-health --forever` and `migrate` then stop.
    */
   readonly signal: AbortSignal;
   /** Aborted by a second signal: `exec-watch` then kills the command it waits for. */
@@ -23,17 +27,20 @@ export class Context {
   #globals: Globals | undefined;
   #client: Client | undefined;
   #others: Client[] = [];
+  readonly #outputs: OutputGuard;
 
   readonly #onWatch: (() => void) | undefined;
 
   constructor(
     program: Command,
     io: Io,
+    outputs: OutputGuard,
     stops: { signal: AbortSignal; force: AbortSignal; onWatch?: (() => void) | undefined },
     argv: readonly string[] = [],
   ) {
     this.#program = program;
     this.io = io;
+    this.#outputs = outputs;
     this.argv = argv;
     this.signal = stops.signal;
     this.force = stops.force;
@@ -75,14 +82,22 @@ export class Context {
     return client;
   }
 
-  /** Writes lines to stdout, each ended by a newline. */
+  /**
+   * Writes lines to stdout, each ended by a newline. Never throws: a failed write stops the run
+   * through `signal` (and sets its exit status); once stdout has failed, lines are dropped.
+   */
   print(lines: readonly string[]): void {
-    if (lines.length > 0) this.io.stdout.write(`${lines.join('\n')}\n`);
+    if (lines.length > 0) this.#outputs.write('stdout', `${lines.join('\n')}\n`);
   }
 
-  /** Writes lines to stderr. */
+  /** Writes lines to stderr, as `print` writes to stdout. */
   warn(lines: readonly string[]): void {
-    if (lines.length > 0) this.io.stderr.write(`${lines.join('\n')}\n`);
+    if (lines.length > 0) this.#outputs.write('stderr', `${lines.join('\n')}\n`);
+  }
+
+  /** Copies what `from` reads (a child process's output) to stdout or stderr, as `print` writes. */
+  forward(from: Readable, to: OutputName): void {
+    this.#outputs.forward(from, to);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
  * etcctl's exit statuses, etcdctl v2's (`etcdctl/ctlv2/command/error.go`): a script can tell bad
  * usage from an unreachable cluster from an error etcd answered. A signal that ends etcctl makes
  * the status 128 + its number instead (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP: see
- * `interrupted.ts`).
+ * `interrupted.ts`); a closed pipe on stdout or stderr makes it 141 (`brokenPipe`).
  */
 export const ExitCode = {
   /** The command did what it was asked. */
@@ -25,6 +25,11 @@ export const ExitCode = {
   interrupted: 130,
   /** `migrate` stopped by SIGTERM after the transaction in flight (128 + 15). */
   terminated: 143,
+  /**
+   * A write to stdout or stderr found the pipe closed by its reader (EPIPE: `etcctl ls | head -1`).
+   * etcctl stops, silently, as SIGPIPE ended etcdctl v2; a shell shows 141 (128 + 13) for both.
+   */
+  brokenPipe: 141,
 } as const;
 
 /** One of etcctl's exit statuses. */

@@ -4,7 +4,8 @@
 // killed: 130, 143, 129. A command that is not watching exits at once; a watch (`watch`,
 // `exec-watch`, `cluster-health --forever`) is stopped first: its request cancelled, and the
 // command `exec-watch` is running given the same signal and waited for. A second signal while that
-// command has not ended kills it (SIGKILL).
+// command has not ended kills it (SIGKILL). A closed pipe on stdout or stderr stops it the same way
+// (run.ts: status 141, as a shell shows etcdctl v2 killed by SIGPIPE).
 import { endingSignals, Interrupted, statusFor } from './interrupted.js';
 import { run } from './run.js';
 

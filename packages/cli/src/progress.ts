@@ -3,7 +3,13 @@ import type { Io } from './io.js';
 
 /** Progress of a long copy (`migrate`): keys written of the total, on stderr. */
 export interface Progress {
-  update(done: number, total: number): void;
+  /**
+   * Keys written of `total`; `exact` false while the total is still growing (the tree is still
+   * being read): a bar shows it as it stands, plain lines wait for the exact one.
+   */
+  update(done: number, total: number, exact?: boolean): void;
+  /** Whether it is drawn in place on a terminal (a line printed meanwhile would break it). */
+  readonly inPlace: boolean;
   /** Ends the display (a finished bar stays on screen). Idempotent. */
   stop(): void;
 }
@@ -30,6 +36,7 @@ export function progressFor(io: Io, total: number): Progress {
     bar.start(total, 0, { rate: 0 });
     let stopped = false;
     return {
+      inPlace: true,
       update(done, all) {
         const seconds = (Date.now() - started) / 1000;
         bar.setTotal(all);
@@ -44,7 +51,9 @@ export function progressFor(io: Io, total: number): Progress {
   }
   let shown = 0;
   return {
-    update(done, all) {
+    inPlace: false,
+    update(done, all, exact = true) {
+      if (!exact) return;
       const tenth = all === 0 ? 10 : Math.floor((done * 10) / all);
       if (tenth <= shown && done !== all) return;
       shown = tenth;

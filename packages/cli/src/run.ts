@@ -8,6 +8,7 @@ import { addWatchCommands } from './commands/watch.js';
 import { Context, type Runner } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
+import { OutputGuard } from './output-guard.js';
 import { report } from './report.js';
 
 /** etcctl's own version, from its package.json (one level above both `src/` and `dist/`). */
@@ -39,7 +40,7 @@ interface UsageErrorText {
   help: string;
 }
 
-function program(io: Io, usageError: UsageErrorText): Command {
+function program(outputs: OutputGuard, usageError: UsageErrorText): Command {
   const root = new Command('etcctl')
     .description("A simple command line client for etcd's v2 API (etcdctl v2's commands).")
     .usage('[global options] command [command options] [arguments...]')
@@ -82,7 +83,7 @@ function program(io: Io, usageError: UsageErrorText): Command {
     )
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
+      writeOut: (text) => outputs.write('stdout', text),
       // Only help shown for a missing command goes here (errors go to outputError): run() prints
       // it on stdout, with status 0, as etcdctl v2 did.
       writeErr: (text) => {
@@ -98,16 +99,39 @@ function program(io: Io, usageError: UsageErrorText): Command {
 
 /**
  * Runs etcctl with `argv` (the arguments after the program name) on `io`; resolves with the exit
- * status. Never throws and never prints a stack trace: every failure is one line (or etcdctl v2's
- * few) on `io.stderr` and a status of `ExitCode`.
+ * status once what it wrote is written. Never throws and never prints a stack trace: every failure
+ * is one line (or etcdctl v2's few) on `io.stderr` and a status of `ExitCode`. A write to
+ * `io.stdout` or `io.stderr` that fails stops the command as an interrupt does (a request in flight
+ * completes, a watch ends) and decides the status: `ExitCode.brokenPipe` (141), silently, when the
+ * reader closed the pipe (EPIPE), as SIGPIPE ended etcdctl v2; for any other failure (EBADF,
+ * ENOSPC...) `Error:  write /dev/stdout: bad file descriptor` on stderr and status 1.
  */
 export async function run(argv: readonly string[], io: Io, options: RunOptions = {}): Promise<number> {
-  const signal = options.signal ?? new AbortController().signal;
+  const outputs = new OutputGuard(io);
+  const status = await runCommand(argv, io, outputs, options);
+  await outputs.flush();
+  const lost = outputs.lost;
+  if (lost === undefined) return status;
+  if (lost.brokenPipe) return ExitCode.brokenPipe;
+  outputs.write('stderr', `Error:  ${lost.message}\n`);
+  await outputs.flush();
+  return ExitCode.badArgs;
+}
+
+/** `run()` up to its status, with its writes made through `outputs`. */
+async function runCommand(
+  argv: readonly string[],
+  io: Io,
+  outputs: OutputGuard,
+  options: RunOptions,
+): Promise<number> {
+  const signal = AbortSignal.any([options.signal ?? new AbortController().signal, outputs.signal]);
   const usageError: UsageErrorText = { text: '', help: '' };
-  const root = program(io, usageError);
+  const root = program(outputs, usageError);
   const ctx = new Context(
     root,
     io,
+    outputs,
     {
       signal,
       force: options.force ?? new AbortController().signal,
@@ -139,10 +163,10 @@ export async function run(argv: readonly string[], io: Io, options: RunOptions =
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
         return ExitCode.success;
       if (error.code === 'commander.help') {
-        io.stdout.write(usageError.help);
+        outputs.write('stdout', usageError.help);
         return ExitCode.success;
       }
-      io.stderr.write(goFlagError(error, usageError.text, argv));
+      outputs.write('stderr', goFlagError(error, usageError.text, argv));
       if (error.code === 'commander.unknownCommand') return ExitCode.unknownCommand;
       return error.exitCode === 0 ? ExitCode.success : ExitCode.badArgs;
     }
@@ -152,7 +176,7 @@ export async function run(argv: readonly string[], io: Io, options: RunOptions =
   }
   if (failure === undefined) return ExitCode.success;
   const reported = report(failure, ctx.style);
-  if (reported.lines.length > 0) io.stderr.write(`${reported.lines.join('\n')}\n`);
+  if (reported.lines.length > 0) outputs.write('stderr', `${reported.lines.join('\n')}\n`);
   return reported.exitCode;
 }
 

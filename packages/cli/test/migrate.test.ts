@@ -221,12 +221,14 @@ describe('etcctl migrate', () => {
     expect(out).toMatch(/to \/tty at .*\nverified: 22 nodes/);
   });
 
-  test('Ctrl+C during the copy: the transaction in flight ends, then status 130; a second one ends it at once', async () => {
-    // The target behind a proxy that holds its traffic: the copy is under way but cannot move.
+  test('Ctrl+C during the copy: the request in flight ends, then status 130; a second one ends it at once', async () => {
+    // The target behind a proxy that holds its traffic: the copy is under way (its first request to
+    // the target sent) but cannot move; the snapshot's line says the v2 tree has been read.
     const target = new URL(v3.url);
     const proxy = await startProxy(target.hostname, Number(target.port));
     const started = (interrupts: number) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        proxy.stall();
         const child = spawn(
           process.execPath,
           [bin, '--endpoints', v2.url, 'migrate', '--to', proxy.url, '--to-prefix', `/stopped${interrupts}`],
@@ -240,7 +242,6 @@ describe('etcctl migrate', () => {
           stdout += chunk;
           if (!stdout.startsWith('snapshot: ') || !stdout.endsWith('\n')) return;
           // Its first request to the target is held by the proxy now (or soon): interrupt.
-          proxy.stall();
           child.kill('SIGINT');
           if (interrupts === 1) setImmediate(() => proxy.resume());
           // Signals that arrive together count as one: repeat until it ends (more change nothing).
@@ -306,6 +307,107 @@ describe('etcctl migrate', () => {
     } finally {
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  /**
+   * A v2 source (a local HTTP server) whose tree is `/cut` with `count` files of 180 bytes and
+   * more (1.5 MB at 8,000: past the 1 MiB the copy starts with). It sends all but the last 100,
+   * waits until the target under `prefix` has some of them (the copy began before the read
+   * ended), then, by `state.after`: `'cut'` closes the connection; a function is awaited, then
+   * the rest sent; `'whole'` sends it all at once.
+   */
+  async function slowSource(count: number, prefix: string) {
+    const nodeText = (i: number) =>
+      JSON.stringify({ key: `/cut/k${String(i).padStart(5, '0')}`, value: `${'v'.repeat(180)}${i}` });
+    const head = '{"action":"get","node":{"dir":true,"nodes":[{"key":"/cut","dir":true,"nodes":[';
+    const tail = ']}]}}';
+    const reader = etcdV3(v3.url, { prefix });
+    const state: { after: 'cut' | 'whole' | (() => Promise<void>) } = { after: 'cut' };
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'x-etcd-index': '9' });
+      const all = Array.from({ length: count }, (_, i) => nodeText(i));
+      const after = state.after;
+      if (after === 'whole') {
+        response.end(`${head}${all.join(',')}${tail}`);
+        return;
+      }
+      response.write(`${head}${all.slice(0, count - 100).join(',')},`);
+      void (async () => {
+        for (;;) {
+          const got = await reader.get('/cut').catch(() => undefined);
+          if (got !== undefined && (got.node as unknown as { nodes: Node[] }).nodes.length > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        if (after === 'cut') {
+          response.socket?.destroy();
+          return;
+        }
+        await after();
+        response.end(`${all.slice(count - 100).join(',')}${tail}`);
+      })();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      state,
+      reader,
+      async close() {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        await reader.close();
+      },
+    };
+  }
+
+  test('written while it is read: an answer cut short after the copy began ends with status 2 and how far it got; a re-run completes it', async () => {
+    const count = 8_000;
+    const prefix = '/cut-short';
+    const source = await slowSource(count, prefix);
+    try {
+      const args = ['--endpoints', source.url, 'migrate', '--to', v3.url, '--to-prefix', prefix];
+      const cut = await etcctl(args);
+      expect(cut.code).toBe(2);
+      expect(cut.stderr).toMatch(
+        /^migrate: stopped after [1-9]\d* of at least \d+ keys: the copy is incomplete; run migrate again to complete it\nError: .*cut short/m,
+      );
+      expect(cut.stdout).not.toMatch(/^verified/m);
+      source.state.after = 'whole';
+      const again = await etcctl(args);
+      expect(again.stderr).toMatch(
+        new RegExp(`^migrate: ${count + 1}/${count + 1} keys \\(100%\\)\\n$`, 'm'),
+      );
+      expect(again.stdout).toMatch(new RegExp(`^verified: ${count + 1} nodes`, 'm'));
+      expect(again.code).toBe(0);
+    } finally {
+      await source.close();
+    }
+  });
+
+  test('a key written into the target during the copy: the verification prints it and the status is 6', async () => {
+    // An application that wrote to the new cluster too early: its key comes after the copy's
+    // first transaction, so the copy does not take it for a leftover of an earlier run.
+    const count = 8_000;
+    const prefix = '/intruded';
+    const source = await slowSource(count, prefix);
+    source.state.after = async () => {
+      await source.reader.set('/early/bird', 'written to v3');
+    };
+    try {
+      const ran = await etcctl(['--endpoints', source.url, 'migrate', '--to', v3.url, '--to-prefix', prefix]);
+      expect(ran.code).toBe(6);
+      expect(ran.stdout).toMatch(/^migrated 8000 files and 1 directory/m);
+      expect(ran.stdout).not.toMatch(/^verified/m);
+      const lines = ran.stderr.split('\n').filter((line) => !line.startsWith('migrate: '));
+      // The overwritten file came after the copy's put or before it: the copy wins or loses.
+      expect(lines).toContain('only in v3: /early/');
+      expect(lines).toContain('only in v3: /early/bird');
+      expect(lines[lines.length - 2]).toMatch(
+        /^Error: {2}verification: \d+ differences between the v2 snapshot and the v3 tree$/,
+      );
+      expect(lines[lines.length - 1]).toBe('');
+    } finally {
+      await source.close();
     }
   });
 

@@ -67,6 +67,20 @@ describe('importV2Tree', () => {
     }
   });
 
+  it('nodes that expire in the same millisecond each get a lease of their own (no id drawn twice)', async () => {
+    const adapter = adapterFor('same-ms');
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 + 120_000);
+    // With 20 random bits per id, 3,000 ids of one millisecond would repeat about four times.
+    const sessions = Array.from({ length: 3_000 }, (_, i) => file(`/s/k${i}`, 'x', at));
+    const done = await importV2Tree(adapter, dir('/', [dir('/s', sessions)]));
+    expect(done).toMatchObject({ files: 3_000, leases: 3_000 });
+    const leases = (await rawKeys(adapter.layout.prefix))
+      .filter((kv) => kv.key.startsWith(`${adapter.layout.prefix}/s/k`))
+      .map((kv) => kv.lease);
+    expect(leases).toHaveLength(3_000);
+    expect(new Set(leases).size).toBe(3_000);
+  });
+
   it('binds nodes inside a directory with a TTL to its lease; a node whose TTL ends first keeps its own', async () => {
     const adapter = adapterFor('leases');
     const soon = new Date(Date.now() + 60_000);
@@ -180,5 +194,90 @@ describe('importV2Tree', () => {
     await expect(importV2Tree({} as V3Adapter, huge)).rejects.toThrow(TypeError);
     await expect(importV2Tree(adapter, huge, { maxOps: 1 })).rejects.toThrow(RangeError);
     await expect(importV2Tree(adapter, dir('/', [file('relative', 'x')]))).rejects.toThrow(TypeError);
+  });
+
+  it('writes flat nodes as they arrive (an async iterable): before the last has come, and the tree reads back whole', async () => {
+    const adapter = adapterFor('arriving');
+    const soon = new Date(Date.now() + 60_000);
+    const flatNodes = [
+      { key: '/q', dir: true },
+      ...Array.from({ length: 30 }, (_, i) => ({
+        key: `/q/k${String(i).padStart(2, '0')}`,
+        dir: false,
+        value: `v${i}`,
+      })),
+      { key: '/tmp', dir: true, expiration: soon },
+      { key: '/tmp/in', dir: false, value: 'goes with /tmp' },
+      { key: '/empty', dir: true },
+    ];
+    // The last nodes are held back until the first transactions have committed.
+    let committed: () => void = () => {};
+    const firstCommitted = new Promise<void>((resolve) => {
+      committed = resolve;
+    });
+    async function* arrive() {
+      yield* flatNodes.slice(0, 25);
+      await firstCommitted;
+      yield* flatNodes.slice(25);
+    }
+    const progress: Array<[number, number]> = [];
+    const done = await importV2Tree(adapter, arrive(), {
+      flat: true,
+      maxOps: 10,
+      inFlight: 1,
+      onProgress: (n, total) => {
+        progress.push([n, total]);
+        committed();
+      },
+    });
+    expect(done).toMatchObject({ files: 31, dirs: 3, leases: 1, deleted: 0, batches: 4 });
+    // Progress counts against the nodes met so far: the first transaction (9 nodes) committed
+    // while the second was being filled (19 met when it was full and waited for the first).
+    expect(progress[0]).toEqual([9, 19]);
+    expect(progress[progress.length - 1]).toEqual([34, 34]);
+    const client = etcdV3(url, { prefix: adapter.layout.prefix });
+    try {
+      const got = await client.get('/', { recursive: true, sorted: true });
+      const nodes = (got.node as Directory).nodes;
+      expect(nodes.map((n) => n.key)).toEqual(['/empty', '/q', '/tmp']);
+      expect((nodes[1] as Directory).values).toEqual(
+        flatNodes.slice(1, 31).map((n) => (n as { value?: string }).value),
+      );
+      expect(nodes[2]?.expiration?.getTime()).toBe(soon.getTime());
+      expect(((nodes[2] as Directory).nodes[0] as Value).value).toBe('goes with /tmp');
+    } finally {
+      await client.close();
+    }
+    // A dry run of nodes that arrive counts them and what it would delete (nothing: same tree).
+    async function* again() {
+      yield* flatNodes;
+    }
+    expect(await importV2Tree(adapter, again(), { flat: true, dryRun: true })).toMatchObject({
+      files: 31,
+      dirs: 3,
+      deleted: 0,
+    });
+  });
+
+  it('nodes that arrive: an error of the iterable, or a node too large, rejects once the transactions in flight have ended; what came before stays', async () => {
+    const adapter = adapterFor('arriving-fails');
+    const cut = new Error('the source went away');
+    async function* broken() {
+      for (let i = 0; i < 20; i++) yield { key: `/b${String(i).padStart(2, '0')}`, dir: false, value: 'x' };
+      throw cut;
+    }
+    await expect(importV2Tree(adapter, broken(), { flat: true, maxOps: 10 })).rejects.toBe(cut);
+    // Two full transactions of 9 went before the error; the rest, never complete, was not sent.
+    const written = (await rawKeys(adapter.layout.prefix)).map((kv) => kv.key);
+    expect(written.filter((key) => key !== `${adapter.layout.prefix}//event`)).toHaveLength(18);
+    async function* tooLarge() {
+      for (let i = 0; i < 20; i++) yield { key: `/s${String(i).padStart(2, '0')}`, dir: false, value: 'x' };
+      yield { key: '/huge', dir: false, value: 'x'.repeat(2 * 1024 * 1024) };
+    }
+    await expect(importV2Tree(adapterFor('arriving-large'), tooLarge(), { flat: true })).rejects.toThrow(
+      /\/huge does not fit/,
+    );
+    // Nodes that arrive must be flat: they are walked once, with no record of directories.
+    await expect(importV2Tree(adapter, tooLarge())).rejects.toThrow(/must be flat/);
   });
 });

@@ -46,7 +46,10 @@ export interface ImportOptions {
   flat?: boolean | undefined;
   /** Transactions sent at once (default 8): etcd batches concurrent writes into fewer disk syncs. */
   inFlight?: number | undefined;
-  /** Called after each transaction with the nodes written so far and the nodes to write. */
+  /**
+   * Called after each transaction with the nodes written so far and the nodes to write (of nodes
+   * given as they arrive: those met so far).
+   */
   onProgress?: ((written: number, total: number) => void) | undefined;
   /**
    * Aborting sends no further transaction; those in flight end first, then it rejects with the
@@ -147,19 +150,19 @@ function* walk(roots: Iterable<ImportNode>, flat: boolean): Generator<Walked> {
 }
 
 /**
- * The puts of the walk, each with its lease (its own, granted before its transaction, or the
- * directory's above it, as the layout binds nodes inside a directory with a TTL). Directories'
- * leases are kept while the walk is below them.
+ * Plans the puts of a walk, node by node: each with its lease (its own, granted before its
+ * transaction, or the directory's above it, as the layout binds nodes inside a directory with a
+ * TTL). Directories' leases are kept while the walk is below them.
  */
-function* plan(
-  layout: Layout,
-  roots: Iterable<ImportNode>,
-  flat: boolean,
-): Generator<Planned & { walked: Walked }> {
+function planner(layout: Layout, flat: boolean): (node: Walked) => Planned & { walked: Walked } {
   // The directories above the current node that have a lease: path → lease, deepest last.
   const leased: Array<{ path: string; lease: bigint }> = [];
   const dirLeases = new Map<string, bigint>();
-  for (const node of walk(roots, flat)) {
+  // The low bits of the leases' ids: a sequence from a random start rather than random each, so
+  // two nodes of one import that expire in the same millisecond never draw the same id (with
+  // random bits, 2,000 such nodes would collide about twice, and etcd refuses the second grant).
+  let sequence = Math.floor(Math.random() * 2 ** 20);
+  return (node) => {
     while (leased.length > 0) {
       const top = leased[leased.length - 1] as { path: string };
       if (node.path.startsWith(`${top.path}/`)) break;
@@ -181,7 +184,7 @@ function* plan(
     const op = nodePut(key, node.value, undefined, ttl, inherited);
     let grant: Planned['grant'];
     if ('put' in op && op.put.lease === undefined && node.expiresAt !== undefined) {
-      grant = { id: leaseIdFor(node.expiresAt), expiresAt: node.expiresAt };
+      grant = { id: leaseIdFor(node.expiresAt, sequence++), expiresAt: node.expiresAt };
       op.put.lease = grant.id;
     }
     if (node.dir) {
@@ -192,7 +195,37 @@ function* plan(
       }
     }
     const bytes = Buffer.byteLength(key) + Buffer.byteLength(node.value) + OP_OVERHEAD;
-    yield { op, bytes, grant, node: true, walked: node };
+    return { op, bytes, grant, node: true, walked: node };
+  };
+}
+
+/** The puts of the walk of `roots` (see `planner`). */
+function* plan(
+  layout: Layout,
+  roots: Iterable<ImportNode>,
+  flat: boolean,
+): Generator<Planned & { walked: Walked }> {
+  const next = planner(layout, flat);
+  for (const node of walk(roots, flat)) yield next(node);
+}
+
+/** The puts of flat nodes that arrive as they are read (see `ImportOptions.flat`), walked once. */
+async function* planArriving(
+  layout: Layout,
+  roots: AsyncIterable<ImportNode>,
+): AsyncGenerator<Planned & { walked: Walked }> {
+  const next = planner(layout, true);
+  for await (const root of roots) {
+    if (root?.nodes === undefined && typeof root?.key === 'string' && root.key.startsWith('/')) {
+      // The common case, without a walk of its own: a node alone.
+      if (root.key === '/') continue;
+      yield next({
+        path: root.key,
+        dir: root.dir,
+        value: root.dir ? '' : (root.value ?? ''),
+        expiresAt: root.expiration === undefined ? undefined : root.expiration.getTime(),
+      });
+    } else for (const node of walk([root], true)) yield next(node);
   }
 }
 
@@ -220,10 +253,16 @@ function* plan(
  * grows with the tree; a dry run keeps 8 bytes a node). Not atomic: a failure leaves the
  * transactions committed so far; run it again. A node too large for one request is a `RangeError`
  * before anything is written; etcd's refusals reject as the adapter's calls do.
+ *
+ * Flat nodes may also be given as they arrive (an async iterable, with `flat`: a tree being read),
+ * so that writing starts before the read ends. They are walked once: a node too large for one
+ * request is then a `RangeError` when it is met (what was written before it stays), `onProgress`
+ * counts against the nodes met so far, and an error of the iterable rejects the import once the
+ * transactions in flight have ended.
  */
 export async function importV2Tree(
   target: V3Adapter,
-  nodes: ImportNode | Iterable<ImportNode>,
+  nodes: ImportNode | Iterable<ImportNode> | AsyncIterable<ImportNode>,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   const access = kvAccess.get(target);
@@ -237,10 +276,19 @@ export async function importV2Tree(
   if (!Number.isSafeInteger(inFlight) || inFlight < 1)
     throw new RangeError('importV2Tree(): inFlight must be an integer >= 1');
   const layout = target.layout;
+  const arriving =
+    typeof (nodes as Partial<AsyncIterable<ImportNode>>)[Symbol.asyncIterator] === 'function'
+      ? (nodes as AsyncIterable<ImportNode>)
+      : undefined;
+  if (arriving !== undefined && options.flat !== true) {
+    throw new TypeError('importV2Tree(): nodes that arrive (an async iterable) must be flat (options.flat)');
+  }
   const roots: Iterable<ImportNode> =
-    typeof (nodes as Partial<Iterable<ImportNode>>)[Symbol.iterator] === 'function'
-      ? (nodes as Iterable<ImportNode>)
-      : [nodes as ImportNode];
+    arriving !== undefined
+      ? []
+      : typeof (nodes as Partial<Iterable<ImportNode>>)[Symbol.iterator] === 'function'
+        ? (nodes as Iterable<ImportNode>)
+        : [nodes as ImportNode];
   const recordBytes = Buffer.byteLength(layout.eventKey) + importRecord.length + OP_OVERHEAD;
 
   const flat = options.flat === true;
@@ -252,13 +300,9 @@ export async function importV2Tree(
       'read',
     ) as Promise<RangeResponse>;
 
-  // First walk: check every node fits, and count. A dry run also keeps a 64-bit hash of each key
-  // it would write (8 bytes a node), to count the target's keys that the tree does not have.
   const summary: ImportSummary = { files: 0, dirs: 0, leases: 0, deleted: 0, batches: 0, revision: 0 };
-  const cut = batcher(maxOps, maxBytes, recordBytes);
-  let hashes = options.dryRun ? new BigUint64Array(1024) : undefined;
-  let hashed = 0;
-  for (const each of plan(layout, roots, flat)) {
+  /** Checks that a node fits in one request, and counts it. */
+  const meet = (each: Planned & { walked: Walked }) => {
     if (each.bytes + recordBytes + OP_OVERHEAD > maxBytes) {
       throw new RangeError(
         `importV2Tree(): ${each.walked.path} does not fit in one request of ${maxBytes} bytes`,
@@ -267,6 +311,15 @@ export async function importV2Tree(
     if (each.walked.dir) summary.dirs++;
     else summary.files++;
     if (each.grant !== undefined) summary.leases++;
+  };
+  // First walk (not of nodes that arrive: they are walked once): check every node fits, and count.
+  // A dry run also keeps a 64-bit hash of each key it would write (8 bytes a node), to count the
+  // target's keys that the tree does not have.
+  const cut = batcher(maxOps, maxBytes, recordBytes);
+  let hashes = options.dryRun ? new BigUint64Array(1024) : undefined;
+  let hashed = 0;
+  const count = (each: Planned & { walked: Walked }) => {
+    meet(each);
     if (hashes !== undefined && 'put' in each.op) {
       if (hashed === hashes.length) {
         const grown = new BigUint64Array(hashes.length * 2);
@@ -276,7 +329,9 @@ export async function importV2Tree(
       hashes[hashed++] = keyHash(each.op.put.key);
     }
     if (cut.add(each)) summary.batches++;
-  }
+  };
+  if (arriving === undefined) for (const each of plan(layout, roots, flat)) count(each);
+  else if (options.dryRun) for await (const each of planArriving(layout, arriving)) count(each);
   summary.batches += cut.flush() ? 1 : 0;
   if (hashes !== undefined) {
     // The target's keys (a page at a time) that the tree does not have, and their transactions.
@@ -297,7 +352,8 @@ export async function importV2Tree(
     return summary;
   }
 
-  const total = summary.files + summary.dirs;
+  /** Nodes to write: all of them, or those met so far of nodes that arrive. */
+  const total = () => summary.files + summary.dirs;
   summary.batches = 0;
   // Whether the target tree holds anything yet: when not (a first run), there is nothing to scan
   // for stale keys or earlier leases after the writes.
@@ -346,7 +402,7 @@ export async function importV2Tree(
       first = Math.min(first, revision as number);
       summary.batches++;
       written += batch.reduce((n, p) => n + (p.node ? 1 : 0), 0);
-      if (batch.some((p) => p.node)) options.onProgress?.(written, total);
+      if (batch.some((p) => p.node)) options.onProgress?.(written, total());
     });
 
   // The puts, `inFlight` transactions at once.
@@ -369,9 +425,17 @@ export async function importV2Tree(
   };
   const writing = batcher(maxOps, maxBytes, recordBytes);
   try {
-    for (const each of plan(layout, roots, flat)) {
-      const full = writing.add(each);
-      if (full) await send(full);
+    if (arriving === undefined) {
+      for (const each of plan(layout, roots, flat)) {
+        const full = writing.add(each);
+        if (full) await send(full);
+      }
+    } else {
+      for await (const each of planArriving(layout, arriving)) {
+        meet(each);
+        const full = writing.add(each);
+        if (full) await send(full);
+      }
     }
     const last = writing.flush();
     if (last) await send(last);

@@ -149,11 +149,13 @@ const leaseRandomBits = 20n;
 
 /**
  * A lease id that carries an expiration time (ms since the epoch) in its high bits and random low
- * bits, so a node's `expiration` needs no extra call.
+ * bits (or the given ones, e.g. a sequence, taken modulo 2^20), so a node's `expiration` needs no
+ * extra call.
  */
-export function leaseIdFor(expiresAt: number): bigint {
-  const random = BigInt(Math.floor(Math.random() * 2 ** Number(leaseRandomBits)));
-  return (BigInt(Math.max(0, Math.floor(expiresAt))) << leaseRandomBits) | random;
+export function leaseIdFor(expiresAt: number, low?: number): bigint {
+  const size = 2 ** Number(leaseRandomBits);
+  const bits = low === undefined ? Math.floor(Math.random() * size) : ((low % size) + size) % size;
+  return (BigInt(Math.max(0, Math.floor(expiresAt))) << leaseRandomBits) | BigInt(bits);
 }
 
 /** The expiration time (ms since the epoch) a lease id carries; `undefined` for no lease. */

@@ -6,6 +6,7 @@ import { clientOptions, loadTransportV3, readPem } from '../client-factory.js';
 import type { Context, Runner } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { Interrupted } from '../interrupted.js';
+import { OutputLost } from '../output-lost.js';
 import { askPassword } from '../password.js';
 import { type Progress, progressFor } from '../progress.js';
 import { ChangeFeed } from './change-feed.js';
@@ -141,25 +142,42 @@ async function readHidden(
   return groups;
 }
 
+/** A snapshot being read: see `startSnapshot()`. */
+export interface Snapshotting {
+  /**
+   * The etcd index of the read and its tree, as soon as the answer is known to be at one index with
+   * the `--hidden` keys (before its body is read: the tree fills as it arrives, readable with
+   * `tree.growing()`; from then on the caller closes it). Rejects with what ended the read before.
+   */
+  started: Promise<{ index: number; tree: SnapshotTree }>;
+  /** Resolves when the tree is whole (`tree.end()`); rejects with what stopped it (`tree.fail()`). */
+  done: Promise<void>;
+}
+
 /**
  * Reads the tree at one etcd index: one recursive quorum `GET` of `/`, parsed as it arrives into a
  * `SnapshotTree` spooled to a file (memory does not grow with the tree); each `--hidden` key by
  * name as soon as the answer's index is known (before its body is read), its nodes put in the
  * spool right after their nearest visible ancestor, so the spool stays depth first. When a hidden
  * key was read at another index, it is read again; when the index still differs, the answer is
- * dropped unread and the whole read starts again.
+ * dropped unread and the whole read starts again (up to `SNAPSHOT_ATTEMPTS` times). The tree is
+ * handed out (`started`) before its body is read, so that it can be copied while it arrives.
  */
-export async function snapshot(
+export function startSnapshot(
   source: Client,
   endpoints: readonly string[],
   options: EtcdOptions,
   hidden: readonly string[],
   signal: AbortSignal,
-): Promise<{ index: number; tree: SnapshotTree }> {
-  for (let attempt = 1; ; attempt++) {
-    const tree = new SnapshotTree();
-    let consistent = false;
-    try {
+): Snapshotting {
+  let started: (got: { index: number; tree: SnapshotTree }) => void = () => {};
+  const startedAt = new Promise<{ index: number; tree: SnapshotTree }>((resolve) => {
+    started = resolve;
+  });
+  const done = (async () => {
+    for (let attempt = 1; ; attempt++) {
+      const tree = new SnapshotTree();
+      let consistent = false;
       let groups = new Map<string, Flat[]>();
       const addGroup = (ancestor: string) => {
         const group = groups.get(ancestor);
@@ -173,31 +191,69 @@ export async function snapshot(
           if (groups.size > 0) addGroup(key);
         },
       };
-      const index = await readTree(endpoints, options, sink, signal, async (index) => {
-        consistent = hidden.length === 0;
-        if (consistent) return true;
-        // At another index (a write came after the GET): the index cannot come back, read it all again.
-        const read = await readHidden(source, hidden, index);
-        if (read === undefined) return false;
-        groups = read;
-        addGroup('/');
-        consistent = true;
-        return true;
-      });
-      // A hidden key whose visible ancestor the tree did not have: the tree changed in between.
-      if (consistent && groups.size === 0) return { index, tree };
-    } catch (error) {
+      try {
+        await readTree(endpoints, options, sink, signal, async (index) => {
+          if (hidden.length > 0) {
+            // At another index (a write came after the GET): the index cannot come back, read it all again.
+            const read = await readHidden(source, hidden, index);
+            if (read === undefined) return false;
+            groups = read;
+            addGroup('/');
+          }
+          consistent = true;
+          started({ index, tree });
+          return true;
+        });
+      } catch (error) {
+        tree.fail(error);
+        if (!consistent) tree.close();
+        throw error;
+      }
+      if (consistent) {
+        // A hidden key whose visible ancestor the tree did not have (it had it at that index:
+        // etcd answered otherwise than it says).
+        if (groups.size > 0) {
+          const error = new CliError(
+            ExitCode.badArgs,
+            `Error:  the v2 tree read at one etcd index has no ${[...groups.keys()].join(', ')} for the --hidden keys below it; run migrate again`,
+          );
+          tree.fail(error);
+          throw error;
+        }
+        tree.end();
+        return;
+      }
       tree.close();
-      throw error;
+      if (attempt >= SNAPSHOT_ATTEMPTS) {
+        throw new CliError(
+          ExitCode.badArgs,
+          `Error:  the v2 store kept changing while it was read (${SNAPSHOT_ATTEMPTS} attempts): no consistent snapshot`,
+        );
+      }
     }
-    tree.close();
-    if (attempt >= SNAPSHOT_ATTEMPTS) {
-      throw new CliError(
-        ExitCode.badArgs,
-        `Error:  the v2 store kept changing while it was read (${SNAPSHOT_ATTEMPTS} attempts): no consistent snapshot`,
-      );
-    }
+  })();
+  // Met by `started`, the tree's readers or whoever awaits `done`.
+  done.catch(() => {});
+  return { started: Promise.race([startedAt, done.then(() => startedAt)]), done };
+}
+
+/** `startSnapshot()` read to its end: the index and the whole tree (the caller closes it). */
+export async function snapshot(
+  source: Client,
+  endpoints: readonly string[],
+  options: EtcdOptions,
+  hidden: readonly string[],
+  signal: AbortSignal,
+): Promise<{ index: number; tree: SnapshotTree }> {
+  const reading = startSnapshot(source, endpoints, options, hidden, signal);
+  const got = await reading.started;
+  try {
+    await reading.done;
+  } catch (error) {
+    got.tree.close();
+    throw error;
   }
+  return got;
 }
 
 /**
@@ -237,23 +293,14 @@ export async function verify(
   );
 }
 
-/**
- * The snapshot as `importV2Tree()` walks it (twice, as it documents: to check and count, then to
- * write), its digest taken on the second walk, where the round trips of the writes leave the CPU
- * idle, rather than as it is read.
- */
-function digestedOnWrite(tree: SnapshotTree, digest: TreeDigest): Iterable<SnapshotNode> {
-  let walks = 0;
-  return {
-    *[Symbol.iterator]() {
-      walks++;
-      if (walks !== 2) return yield* tree;
-      for (const node of tree) {
-        digest.add(node.key, node.dir, node.value, node.expiration?.getTime());
-        yield node;
-      }
-    },
-  };
+/** The snapshot's nodes as they are read (see `SnapshotTree.growing()`), digested as they go by. */
+async function* digestedArriving(tree: SnapshotTree, digest: TreeDigest): AsyncGenerator<SnapshotNode> {
+  for await (const nodes of tree.growing()) {
+    for (const node of nodes) {
+      digest.add(node.key, node.dir, node.value, node.expiration?.getTime());
+      yield node;
+    }
+  }
 }
 
 /** `migrate`: the v2 tree at `--endpoints` copied into the v3 layout that `etcdV3` reads. */
@@ -316,9 +363,14 @@ async function targetOptions(
   return out;
 }
 
-/** The signal that stopped the run (main.ts aborts with an `Interrupted`), if it says. */
+/**
+ * What stopped the run, if it says: the signal (main.ts aborts with an `Interrupted`), or a closed
+ * output (an `OutputLost`: `a closed stdout`).
+ */
 function stoppedBy(signal: AbortSignal): string | undefined {
-  return signal.reason instanceof Interrupted ? signal.reason.signalName : undefined;
+  if (signal.reason instanceof Interrupted) return signal.reason.signalName;
+  if (signal.reason instanceof OutputLost) return `a closed ${signal.reason.output}`;
+  return undefined;
 }
 
 /** The exit status of a run ended by a signal: 128 + its number, as a shell shows it (130 for Ctrl+C). */
@@ -387,55 +439,90 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
   let progress: Progress | undefined;
   let feed: ChangeFeed | undefined;
   let spooled: SnapshotTree | undefined;
+  /** The read of the tree while it is written (all but `--dry-run`), until it ends. */
+  let reading: Promise<void> | undefined;
+  const stopReading = new AbortController();
   try {
-    let snap: Awaited<ReturnType<typeof snapshot>>;
+    let snap: { index: number; tree: SnapshotTree };
     try {
-      snap = await snapshot(source, globals.endpoints, clientOpts, hidden, ctx.signal);
+      if (options.dryRun) {
+        snap = await snapshot(source, globals.endpoints, clientOpts, hidden, ctx.signal);
+      } else {
+        const arriving = startSnapshot(
+          source,
+          globals.endpoints,
+          clientOpts,
+          hidden,
+          AbortSignal.any([ctx.signal, stopReading.signal]),
+        );
+        snap = await arriving.started;
+        reading = arriving.done;
+      }
+      spooled = snap.tree;
     } catch (error) {
       if (!ctx.signal.aborted || error instanceof CliError) throw error;
       ctx.warn(['migrate: interrupted while reading the v2 tree; nothing written']);
       throw new CliError(interruptedStatus(ctx.signal));
     }
     const tree = snap.tree;
-    spooled = tree;
     // Started at once: the changes made while the copy is written are kept for --follow.
     if (options.follow) feed = new ChangeFeed(source, snap.index + 1);
-    const { files, dirs, ttls, size: count } = tree;
     const where = `${adapter.layout.prefix} at ${to.join(',')}`;
-    ctx.print([
-      `snapshot: etcd index ${snap.index}: ${plural(files, 'file')}, ${plural(dirs, 'directory', 'directories')} (${ttls} with a TTL)`,
-    ]);
+    const snapshotLine = () =>
+      `snapshot: etcd index ${snap.index}: ${plural(tree.files, 'file')}, ${plural(tree.dirs, 'directory', 'directories')} (${tree.ttls} with a TTL)`;
     if (options.dryRun) {
+      ctx.print([snapshotLine()]);
       const plan = await importV2Tree(adapter, tree as Iterable<ImportNode>, { dryRun: true, flat: true });
       ctx.print([
         `dry run: would write ${plural(plan.files, 'file')} and ${plural(plan.dirs, 'directory', 'directories')} (${plural(plan.leases, 'lease')}) in ${plural(plan.batches, 'transaction')} to ${where}, and delete ${plural(plan.deleted, 'key')} the v2 tree does not have; nothing written`,
       ]);
       return;
     }
-    progress = progressFor(ctx.io, count);
+    progress = progressFor(ctx.io, tree.size);
+    // The snapshot's line once the tree is read: at once, unless a bar is being drawn (then after it).
+    let snapshotShown = false;
+    const showSnapshot = () => {
+      if (snapshotShown) return;
+      snapshotShown = true;
+      ctx.print([snapshotLine()]);
+    };
+    if (!progress.inPlace) reading?.then(showSnapshot, () => {});
     const digest = new TreeDigest();
     const started = Date.now();
     let written = 0;
     let done: Awaited<ReturnType<typeof importV2Tree>>;
     try {
-      done = await importV2Tree(adapter, digestedOnWrite(tree, digest) as Iterable<ImportNode>, {
+      done = await importV2Tree(adapter, digestedArriving(tree, digest) as AsyncIterable<ImportNode>, {
         flat: true,
         signal: ctx.signal,
-        onProgress: (count, total) => {
+        onProgress: (count) => {
           written = count;
-          progress?.update(count, total);
+          progress?.update(count, tree.size, tree.ended);
         },
       });
     } catch (error) {
-      if (!ctx.signal.aborted) throw error;
+      stopReading.abort();
+      await reading?.catch(() => {});
       progress.stop();
+      const of = tree.ended ? `${tree.size}` : `at least ${tree.size}`;
+      if (!ctx.signal.aborted) {
+        if (written > 0) {
+          ctx.warn([
+            `migrate: stopped after ${written} of ${of} keys: the copy is incomplete; run migrate again to complete it`,
+          ]);
+        }
+        throw error;
+      }
       ctx.warn([
-        `migrate: interrupted after ${written} of ${count} keys: the copy is incomplete; run migrate again to complete it`,
+        `migrate: interrupted after ${written} of ${of} keys: the copy is incomplete; run migrate again to complete it`,
       ]);
       throw new CliError(interruptedStatus(ctx.signal));
     }
     progress.stop();
     progress = undefined;
+    await reading;
+    showSnapshot();
+    const count = tree.size;
     const seconds = (Date.now() - started) / 1000;
     ctx.print([
       `migrated ${plural(done.files, 'file')} and ${plural(done.dirs, 'directory', 'directories')} (${plural(done.leases, 'lease')}) in ${plural(done.batches, 'transaction')} to ${where} (revision ${done.revision}, ${seconds.toFixed(1)} s); deleted ${plural(done.deleted, 'key')} the v2 tree does not have`,
@@ -500,6 +587,8 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
   } finally {
     ctx.force.removeEventListener('abort', closeNow);
     progress?.stop();
+    stopReading.abort();
+    await reading?.catch(() => {});
     spooled?.close();
     await feed?.stop();
     await Promise.all([source.close(), adapter.close()]);

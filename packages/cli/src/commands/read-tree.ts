@@ -193,9 +193,24 @@ export async function readTree(
       tokenizer.onError = (error) => {
         failure = error;
       };
-      for await (const chunk of response.body) {
-        tokenizer.write(chunk as Uint8Array);
-        if (failure !== undefined) break;
+      const chunks = response.body[Symbol.asyncIterator]();
+      for (;;) {
+        let next: IteratorResult<unknown>;
+        try {
+          next = await chunks.next();
+        } catch (error) {
+          // The answer cut short (a reset, a closed connection): a connection failure, as the client's.
+          if (signal?.aborted || deadline.aborted || !(error instanceof Error)) throw error;
+          throw new ConnectionError(`the answer of ${endpoint} was cut short: ${error.message}`, {
+            cause: error,
+          });
+        }
+        if (next.done === true) break;
+        tokenizer.write(next.value as Uint8Array);
+        if (failure !== undefined) {
+          drop(response.body);
+          break;
+        }
       }
       if (failure === undefined && !tokenizer.isEnded) tokenizer.end();
       if (failure !== undefined) throw new Error(`etcd's answer is not JSON: ${failure.message}`);

@@ -49,3 +49,59 @@ test('nodes come back in the order added, values as they were (newlines, quotes,
   tree.close();
   expect(() => [...tree]).toThrow(/closed/);
 });
+
+test('growing(): a reader takes each chunk as it is written, waits for the next, and ends with end()', async () => {
+  const tree = new SnapshotTree();
+  const seen: string[] = [];
+  let chunks = 0;
+  const reading = (async () => {
+    for await (const nodes of tree.growing()) {
+      chunks++;
+      for (const node of nodes) seen.push(node.key);
+    }
+  })();
+  // Enough to fill more than one 1 MiB chunk: the reader gets the first before the rest is added.
+  const value = 'v'.repeat(200);
+  for (let i = 0; i < 6_000; i++) tree.add(`/k${i}`, false, value, undefined);
+  await new Promise((resolve) => setImmediate(resolve));
+  const early = seen.length;
+  expect(early).toBeGreaterThan(0);
+  expect(early).toBeLessThan(6_000);
+  tree.add('/last', true, undefined, 42);
+  expect(tree.ended).toBe(false);
+  tree.end();
+  await reading;
+  expect(tree.ended).toBe(true);
+  expect(seen).toHaveLength(6_001);
+  expect(seen[6_000]).toBe('/last');
+  expect(chunks).toBeGreaterThan(1);
+  // A second reader after the end reads it all at once, as iterating does.
+  const again: string[] = [];
+  for await (const nodes of tree.growing()) for (const node of nodes) again.push(node.key);
+  expect(again).toEqual(seen);
+  tree.close();
+});
+
+test('growing(): fail() makes a waiting reader throw the error; close() one that waits throw', async () => {
+  const failing = new SnapshotTree();
+  failing.add('/a', false, 'x', undefined);
+  const cut = new Error('the answer was cut');
+  const read = (async () => {
+    const keys: string[] = [];
+    for await (const nodes of failing.growing()) for (const node of nodes) keys.push(node.key);
+    return keys;
+  })();
+  await new Promise((resolve) => setImmediate(resolve));
+  failing.fail(cut);
+  await expect(read).rejects.toBe(cut);
+  failing.close();
+  const closed = new SnapshotTree();
+  const waiting = (async () => {
+    for await (const _ of closed.growing()) {
+      // nothing added
+    }
+  })();
+  await new Promise((resolve) => setImmediate(resolve));
+  closed.close();
+  await expect(waiting).rejects.toThrow(/closed/);
+});

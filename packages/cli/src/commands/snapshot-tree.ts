@@ -39,6 +39,10 @@ export class SnapshotTree implements Iterable<SnapshotNode> {
   #files = 0;
   #ttls = 0;
   #closed = false;
+  #ended = false;
+  #failure: { error: unknown } | undefined;
+  /** `growing()` readers waiting for the next chunk. */
+  #waiting: Array<() => void> = [];
 
   constructor() {
     this.#dir = mkdtempSync(join(tmpdir(), 'etcctl-migrate-'));
@@ -82,6 +86,7 @@ export class SnapshotTree implements Iterable<SnapshotNode> {
     }
     this.#written += this.#used;
     this.#used = 0;
+    if (this.#waiting.length > 0) this.#wake();
     if (this.#buffer.length > CHUNK) this.#buffer = Buffer.allocUnsafe(CHUNK);
   }
 
@@ -89,49 +94,59 @@ export class SnapshotTree implements Iterable<SnapshotNode> {
   *#chunks(): Generator<SnapshotNode[]> {
     if (this.#closed) throw new Error('the snapshot is closed');
     this.#flush();
-    let buffer = Buffer.allocUnsafe(CHUNK);
-    let kept = 0;
-    for (let position = 0; position < this.#written; ) {
-      const got = readSync(
-        this.#fd,
-        buffer,
-        kept,
-        Math.min(buffer.length - kept, this.#written - position),
-        position,
-      );
-      if (got === 0) throw new Error('the snapshot file ended early');
-      position += got;
-      const end = kept + got;
-      const nodes: SnapshotNode[] = [];
-      let at = 0;
-      for (;;) {
-        if (end - at < HEADER) break;
-        const keyBytes = buffer.readUInt32LE(at);
-        const valueBytes = buffer.readUInt32LE(at + 4);
-        if (end - at < HEADER + keyBytes + valueBytes) break;
-        const kind = buffer.readUInt8(at + 8);
-        const start = at + HEADER;
-        const dir = (kind & DIR) !== 0;
-        nodes.push({
-          key: buffer.toString('utf8', start, start + keyBytes),
-          dir,
-          value: dir ? undefined : buffer.toString('utf8', start + keyBytes, start + keyBytes + valueBytes),
-          expiration: (kind & EXPIRES) === 0 ? undefined : new Date(buffer.readDoubleLE(at + 9)),
-        });
-        at = start + keyBytes + valueBytes;
-      }
-      kept = end - at;
-      if (kept > 0 && end - at >= HEADER) {
-        // A record longer than what is left of the buffer: a buffer it fits in.
-        const length = HEADER + buffer.readUInt32LE(at) + buffer.readUInt32LE(at + 4);
-        if (length > buffer.length) {
-          const larger = Buffer.allocUnsafe(length);
-          buffer.copy(larger, 0, at, end);
-          buffer = larger;
-        } else buffer.copy(buffer, 0, at, end);
-      } else buffer.copy(buffer, 0, at, end);
+    const reader = new ChunkReader(this.#fd);
+    for (;;) {
+      const nodes = reader.next(this.#written);
+      if (nodes === undefined) return;
       yield nodes;
     }
+  }
+
+  /**
+   * The nodes in order while the tree is still being added to (the snapshot read as the answer
+   * arrives): each chunk written to the file so far, then waits for the next one, until `end()`
+   * (then the rest) or `fail()` (then it throws that error). For a reader that keeps up with the
+   * file, not behind it: it reads what was written, so memory stays a chunk whatever the tree.
+   */
+  async *growing(): AsyncGenerator<SnapshotNode[], void, undefined> {
+    const reader = new ChunkReader(this.#fd);
+    for (;;) {
+      if (this.#closed) throw new Error('the snapshot is closed');
+      if (this.#failure !== undefined) throw this.#failure.error;
+      if (this.#ended) this.#flush();
+      const nodes = reader.next(this.#written);
+      if (nodes !== undefined) {
+        yield nodes;
+        continue;
+      }
+      if (this.#ended) return;
+      await new Promise<void>((resolve) => {
+        this.#waiting.push(resolve);
+      });
+    }
+  }
+
+  /** All the nodes are added (the answer was read to its end): `growing()` readers get the rest. */
+  end(): void {
+    this.#ended = true;
+    this.#wake();
+  }
+
+  /** The snapshot cannot be completed: `growing()` readers throw `error`. */
+  fail(error: unknown): void {
+    this.#failure ??= { error };
+    this.#wake();
+  }
+
+  /** Whether `end()` was called. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  #wake(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const resolve of waiting) resolve();
   }
 
   /** Nodes in the tree, the root `/` left out. */
@@ -177,6 +192,66 @@ export class SnapshotTree implements Iterable<SnapshotNode> {
     this.#closed = true;
     this.#used = 0;
     closeSync(this.#fd);
+    this.#wake();
     if (!this.#removed) rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads the spool file's records a chunk at a time from its start, each call from where the last
+ * one stopped, up to a given length of the file (what has been written so far).
+ */
+class ChunkReader {
+  #buffer = Buffer.allocUnsafe(CHUNK);
+  /** Bytes of a record cut by the end of the last read, kept at the buffer's start. */
+  #kept = 0;
+  #position = 0;
+
+  constructor(readonly fd: number) {}
+
+  /** The records from where the last call stopped up to byte `written`; `undefined` when none is left. */
+  next(written: number): SnapshotNode[] | undefined {
+    if (this.#position >= written) return undefined;
+    let buffer = this.#buffer;
+    const got = readSync(
+      this.fd,
+      buffer,
+      this.#kept,
+      Math.min(buffer.length - this.#kept, written - this.#position),
+      this.#position,
+    );
+    if (got === 0) throw new Error('the snapshot file ended early');
+    this.#position += got;
+    const end = this.#kept + got;
+    const nodes: SnapshotNode[] = [];
+    let at = 0;
+    for (;;) {
+      if (end - at < HEADER) break;
+      const keyBytes = buffer.readUInt32LE(at);
+      const valueBytes = buffer.readUInt32LE(at + 4);
+      if (end - at < HEADER + keyBytes + valueBytes) break;
+      const kind = buffer.readUInt8(at + 8);
+      const start = at + HEADER;
+      const dir = (kind & DIR) !== 0;
+      nodes.push({
+        key: buffer.toString('utf8', start, start + keyBytes),
+        dir,
+        value: dir ? undefined : buffer.toString('utf8', start + keyBytes, start + keyBytes + valueBytes),
+        expiration: (kind & EXPIRES) === 0 ? undefined : new Date(buffer.readDoubleLE(at + 9)),
+      });
+      at = start + keyBytes + valueBytes;
+    }
+    this.#kept = end - at;
+    if (this.#kept > 0 && this.#kept >= HEADER) {
+      // A record longer than what is left of the buffer: a buffer it fits in.
+      const length = HEADER + buffer.readUInt32LE(at) + buffer.readUInt32LE(at + 4);
+      if (length > buffer.length) {
+        const larger = Buffer.allocUnsafe(length);
+        buffer.copy(larger, 0, at, end);
+        buffer = larger;
+        this.#buffer = larger;
+      } else buffer.copy(buffer, 0, at, end);
+    } else buffer.copy(buffer, 0, at, end);
+    return nodes;
   }
 }

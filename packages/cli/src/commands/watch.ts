@@ -86,8 +86,8 @@ function runFor(ctx: Context, argv: readonly string[], event: EtcdResult): Promi
       ctx.signal.addEventListener('abort', onStop, { once: true });
       ctx.force.addEventListener('abort', onForce, { once: true });
     });
-    child.stdout.pipe(ctx.io.stdout, { end: false });
-    child.stderr.pipe(ctx.io.stderr, { end: false });
+    ctx.forward(child.stdout, 'stdout');
+    ctx.forward(child.stderr, 'stderr');
     child.on('error', (error: NodeJS.ErrnoException) => {
       settle();
       reject(new CliError(ExitCode.badArgs, `exec: "${file}": ${error.code ?? error.message}`));

@@ -253,8 +253,19 @@ function readHeader(r: ProtoReader): ResponseHeader {
   return h;
 }
 
+const emptyKv = (): KeyValue => ({
+  key: '',
+  createRevision: 0,
+  modRevision: 0,
+  version: 0,
+  value: '',
+  lease: 0n,
+});
+
+/** The `KeyValue` that is `r`'s current field, read in place (no reader of its own). */
 function readKv(r: ProtoReader): KeyValue {
-  const kv: KeyValue = { key: '', createRevision: 0, modRevision: 0, version: 0, value: '', lease: 0n };
+  const outer = r.enter();
+  const kv = emptyKv();
   for (let f = r.next(); f !== 0; f = r.next()) {
     if (f === 1) kv.key = r.string();
     else if (f === 2) kv.createRevision = r.varint();
@@ -264,6 +275,7 @@ function readKv(r: ProtoReader): KeyValue {
     else if (f === 6) kv.lease = r.int64();
     else r.skip();
   }
+  r.leave(outer);
   return kv;
 }
 
@@ -271,7 +283,7 @@ function readRange(r: ProtoReader): RangeResponse {
   const out: RangeResponse = { header: emptyHeader, kvs: [], more: false, count: 0 };
   for (let f = r.next(); f !== 0; f = r.next()) {
     if (f === 1) out.header = readHeader(r.sub());
-    else if (f === 2) out.kvs.push(readKv(r.sub()));
+    else if (f === 2) out.kvs.push(readKv(r));
     else if (f === 3) out.more = r.bool();
     else if (f === 4) out.count = r.varint();
     else r.skip();
@@ -287,7 +299,7 @@ function readDeleteRange(r: ProtoReader): DeleteRangeResponse {
   const out: DeleteRangeResponse = { deleted: 0, prevKvs: [] };
   for (let f = r.next(); f !== 0; f = r.next()) {
     if (f === 2) out.deleted = r.varint();
-    else if (f === 3) out.prevKvs.push(readKv(r.sub()));
+    else if (f === 3) out.prevKvs.push(readKv(r));
     else r.skip();
   }
   return out;
@@ -296,7 +308,7 @@ function readDeleteRange(r: ProtoReader): DeleteRangeResponse {
 function readPut(r: ProtoReader): { prevKv: KeyValue | undefined } {
   let prevKv: KeyValue | undefined;
   for (let f = r.next(); f !== 0; f = r.next()) {
-    if (f === 2) prevKv = readKv(r.sub());
+    if (f === 2) prevKv = readKv(r);
     else r.skip();
   }
   return { prevKv };
@@ -331,11 +343,11 @@ export function decodeTxn(buf: Uint8Array): TxnResponse {
 }
 
 function readEvent(r: ProtoReader): Event {
-  const e: Event = { type: 0, kv: readKv(new ProtoReader(new Uint8Array(0))), prevKv: undefined };
+  const e: Event = { type: 0, kv: emptyKv(), prevKv: undefined };
   for (let f = r.next(); f !== 0; f = r.next()) {
     if (f === 1) e.type = r.varint();
-    else if (f === 2) e.kv = readKv(r.sub());
-    else if (f === 3) e.prevKv = readKv(r.sub());
+    else if (f === 2) e.kv = readKv(r);
+    else if (f === 3) e.prevKv = readKv(r);
     else r.skip();
   }
   return e;

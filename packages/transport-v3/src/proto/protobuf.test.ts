@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeRange, decodeTxn, decodeWatch, encodeRange } from './messages.js';
 import { ProtoDecodeError, ProtoReader, ProtoWriter } from './protobuf.js';
 
@@ -53,6 +53,85 @@ describe('protobuf wire format', () => {
     expect(() => decodeRange(good.subarray(0, good.length - 2))).toThrow(ProtoDecodeError);
     expect(() => decodeTxn(Buffer.from([0x80]))).toThrow(ProtoDecodeError);
     expect(() => decodeWatch(Buffer.from([0x00, 0x01]))).toThrow(ProtoDecodeError);
+  });
+
+  it('reads nested messages in place: each ends at its length, the enclosing one goes on after it', () => {
+    const kv = (i: number) =>
+      new ProtoWriter()
+        .bytes(1, `/k${i}`)
+        .uint(2, i + 1)
+        .uint(3, i + 2)
+        .uint(4, 1)
+        .bytes(5, `é${'v'.repeat(i)}`)
+        .int64(6, BigInt(i) << 40n)
+        .bytes(99, 'unknown')
+        .finish();
+    const header = new ProtoWriter().uint(3, 42).finish();
+    const bytes = new ProtoWriter()
+      .message(2, kv(0))
+      .message(1, header)
+      .message(2, kv(1))
+      .message(2, new Uint8Array(0))
+      .message(2, kv(300))
+      .bool(3, true)
+      .uint(4, 4)
+      .finish();
+    // From a plain Uint8Array too, not only a Buffer.
+    for (const input of [bytes, new Uint8Array(bytes)]) {
+      const decoded = decodeRange(input);
+      expect(decoded.header.revision).toBe(42);
+      expect(decoded.more).toBe(true);
+      expect(decoded.count).toBe(4);
+      expect(decoded.kvs).toEqual([
+        { key: '/k0', createRevision: 1, modRevision: 2, version: 1, value: 'é', lease: 0n },
+        { key: '/k1', createRevision: 2, modRevision: 3, version: 1, value: 'év', lease: 1n << 40n },
+        { key: '', createRevision: 0, modRevision: 0, version: 0, value: '', lease: 0n },
+        {
+          key: '/k300',
+          createRevision: 301,
+          modRevision: 302,
+          version: 1,
+          value: `é${'v'.repeat(300)}`,
+          lease: 300n << 40n,
+        },
+      ]);
+    }
+    const r = new ProtoReader(new ProtoWriter().message(1, kv(2)).uint(2, 9).finish());
+    expect(r.next()).toBe(1);
+    const outer = r.enter();
+    expect(r.next()).toBe(1);
+    expect(r.string()).toBe('/k2');
+    // Left before its end: the rest of the nested message is passed over.
+    r.leave(outer);
+    expect(r.next()).toBe(2);
+    expect(r.varint()).toBe(9);
+    expect(r.next()).toBe(0);
+  });
+
+  it('decodes the keys and values of a Buffer without a Buffer view per string', () => {
+    const w = new ProtoWriter();
+    for (let i = 0; i < 100; i++)
+      w.message(2, new ProtoWriter().bytes(1, `/k${i}`).bytes(5, `v${i}`).finish());
+    const bytes = Buffer.from(w.finish());
+    const from = vi.spyOn(Buffer, 'from');
+    try {
+      const decoded = decodeRange(bytes);
+      expect(decoded.kvs.map((kv) => `${kv.key}=${kv.value}`)).toEqual(
+        Array.from({ length: 100 }, (_, i) => `/k${i}=v${i}`),
+      );
+      expect(from).not.toHaveBeenCalled();
+    } finally {
+      from.mockRestore();
+    }
+  });
+
+  it('refuses a nested message that runs past the enclosing one', () => {
+    const kv = new ProtoWriter().bytes(1, '/key').bytes(5, 'value').finish();
+    const range = new ProtoWriter().message(2, kv).finish();
+    expect(() => decodeRange(range.subarray(0, range.length - 1))).toThrow(ProtoDecodeError);
+    // A nested message whose own field claims more than the nested message holds.
+    const lying = Buffer.from([0x12, 3, 0x0a, 5, 0x61, 0x62, 0x63, 0x64, 0x65]);
+    expect(() => decodeRange(lying)).toThrow(ProtoDecodeError);
   });
 
   it('encodes a RangeRequest as etcd numbers its fields', () => {

@@ -100,13 +100,16 @@ export class ProtoDecodeError extends Error {
 export class ProtoReader {
   private pos: number;
   private wireType = 0;
+  /** The same bytes as a Buffer (a view, made once), for its UTF-8 decoding. */
+  private readonly bytes: Buffer;
 
   constructor(
     private readonly buf: Uint8Array,
     start = 0,
-    private readonly end = buf.length,
+    private end = buf.length,
   ) {
     this.pos = start;
+    this.bytes = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   /** The next field's number, or 0 at the end of the message. */
@@ -171,7 +174,7 @@ export class ProtoReader {
 
   string(): string {
     const n = this.length();
-    const s = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, n).toString('utf8');
+    const s = this.bytes.toString('utf8', this.pos, this.pos + n);
     this.pos += n;
     return s;
   }
@@ -179,9 +182,27 @@ export class ProtoReader {
   /** A nested message: a reader over its bytes. */
   sub(): ProtoReader {
     const n = this.length();
-    const reader = new ProtoReader(this.buf, this.pos, this.pos + n);
+    const reader = new ProtoReader(this.bytes, this.pos, this.pos + n);
     this.pos += n;
     return reader;
+  }
+
+  /**
+   * Enters a nested message in place (no reader of its own, for the many small ones of an
+   * answer): `next()` then reads its fields and gives 0 at its end; `leave()` with what this
+   * returned goes back to the enclosing message, after the nested one.
+   */
+  enter(): number {
+    const n = this.length();
+    const outer = this.end;
+    this.end = this.pos + n;
+    return outer;
+  }
+
+  /** Back to the enclosing message after `enter()` (its fields read to the end, or skipped). */
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
   }
 
   /** Skips the current field, whatever its wire type. */
