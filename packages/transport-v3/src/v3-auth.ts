@@ -192,7 +192,7 @@ async function putUser(
     if (grant.length > 0 || revoke.length > 0) return refuse(404, `auth: User ${name} does not exist.`);
     if (password === '') return refuse(400, 'auth: Cannot create user without a password');
     // v2 gives the root user the root role; etcd v3 needs it for `auth enable`.
-    const initial = name === ROOT ? [ROOT] : [...new Set(roles)];
+    const initial = [...new Set(name === ROOT ? [...roles, ROOT] : roles)];
     const missing = await missingRole(port, layout, initial);
     if (missing !== undefined) return refuse(404, `auth: Role ${missing} does not exist.`);
     try {
