@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import {
   AdminConflict,
   AdminError,
@@ -41,6 +42,15 @@ describe('the admin routes (no server)', () => {
       op: 'auth',
       auth: { op: 'delete-role', name: 'a b' },
     });
+    // A password in a body is routed but never shown (inspection, JSON, diagnostics of the call).
+    const put = adminRoute({
+      method: 'PUT',
+      path: '/v2/auth/users/u',
+      json: { user: 'u', password: 's3cret' },
+    });
+    expect(put).toMatchObject({ op: 'auth', auth: { op: 'put-user', name: 'u' } });
+    expect(inspect(put, { showHidden: true, depth: 10 })).not.toContain('s3cret');
+    expect(JSON.stringify(put)).not.toContain('s3cret');
     expect(() => adminRoute({ method: 'POST', path: '/v2/auth/users' })).toThrow(TypeError);
     expect(() => adminRoute({ method: 'PUT', path: '/v2/auth/users/x' })).toThrow(TypeError);
     expect(() => adminRoute({ method: 'DELETE', path: '/v2/members/xyz' })).toThrow(TypeError);

@@ -12,6 +12,23 @@ import { AuthRefusal } from './auth-refusal.js';
 import type { Layout } from './layout.js';
 import type { KeyPermission } from './proto/messages.js';
 
+/**
+ * A request body that may hold a password: kept in a private field, so that neither `util.inspect`
+ * (even with `showHidden`) nor `JSON.stringify` of the route, or of the call that carries it
+ * (diagnostics subscribers see calls), shows it.
+ */
+export class HiddenBody {
+  readonly #value: Record<string, unknown>;
+
+  constructor(value: Record<string, unknown>) {
+    this.#value = value;
+  }
+
+  get value(): Record<string, unknown> {
+    return this.#value;
+  }
+}
+
 /** One `/v2/auth` request, checked and routed. */
 export type AuthRoute =
   | { op: 'auth-enabled' }
@@ -19,11 +36,11 @@ export type AuthRoute =
   | { op: 'auth-disable' }
   | { op: 'users' }
   | { op: 'user'; name: string }
-  | { op: 'put-user'; name: string; body: Record<string, unknown> }
+  | { op: 'put-user'; name: string; body: HiddenBody }
   | { op: 'delete-user'; name: string }
   | { op: 'roles' }
   | { op: 'role'; name: string }
-  | { op: 'put-role'; name: string; body: Record<string, unknown> }
+  | { op: 'put-role'; name: string; body: HiddenBody }
   | { op: 'delete-role'; name: string };
 
 /** Whether an auth route changes users, roles or the auth switch. */
@@ -73,12 +90,12 @@ function nameOf(raw: string, request: AdminRequest): string {
   return name;
 }
 
-function bodyOf(request: AdminRequest): Record<string, unknown> {
+function bodyOf(request: AdminRequest): HiddenBody {
   const json = request.json;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new TypeError(`admin request ${request.method} ${request.path} needs a JSON object body`);
   }
-  return json as Record<string, unknown>;
+  return new HiddenBody(json as Record<string, unknown>);
 }
 
 /** Routes a request under `/v2/auth`; `undefined` for any other path. A `TypeError` for what `client.auth` never sends. */
@@ -362,7 +379,7 @@ export async function serveAuth(route: AuthRoute, port: AuthPort, layout: Layout
       return answer(200, { user: route.name, roles: [...roles].sort() });
     }
     case 'put-user':
-      return putUser(port, layout, route.name, route.body);
+      return putUser(port, layout, route.name, route.body.value);
     case 'delete-user':
       try {
         await port.userDelete(route.name);
@@ -381,7 +398,7 @@ export async function serveAuth(route: AuthRoute, port: AuthPort, layout: Layout
       return answer(200, roleJson(route.name, patterns));
     }
     case 'put-role':
-      return putRole(port, layout, route.name, route.body);
+      return putRole(port, layout, route.name, route.body.value);
     case 'delete-role':
       if (route.name === ROOT) return refuse(403, 'auth: Cannot modify role root: is root role.');
       try {
