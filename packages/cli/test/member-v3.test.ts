@@ -41,13 +41,6 @@ describe('--api v3 answers as --api v2 on the same etcd', () => {
     expect(update.stderr).toMatch(/No such member: abc/);
   }, 60_000);
 
-  test('user, role and auth stay v2 only: refused, status 1, nothing sent', async () => {
-    const ran = await run(url, ['--api', 'v3', 'user', 'list']);
-    expect(ran.code).toBe(1);
-    expect(ran.stdout).toBe('');
-    expect(ran.stderr).toMatch(/v2 auth .* not mapped onto the v3 Auth service/);
-  });
-
   test('member add with a peer URL in use: the same refusal', async () => {
     const peer = /peerURLs=(\S+)/.exec((await run(url, ['member', 'list'])).stdout)?.[1] as string;
     const v2 = await run(url, ['--api', 'v2', 'member', 'add', 'x', peer]);

@@ -1,17 +1,25 @@
 /**
  * The v3 auth token of an adapter: fetched with `Authenticate` on first use (once for all
- * concurrent calls), fetched again when etcd answers that it no longer knows it. The password is
- * kept in a private field, so inspection never shows it.
+ * concurrent calls), fetched again when etcd answers that it no longer knows it. While etcd's auth
+ * is off, Authenticate is refused ("authentication is not enabled"): calls then go without a token
+ * (as etcd's own client does, and as etcd's v2 API ignores credentials while its auth is off), and
+ * the first call etcd refuses for want of one (auth was turned on meanwhile) authenticates and is
+ * sent once more. The password is kept in a private field, so inspection never shows it.
  */
 import type { AbortLike } from '@etc/protocol';
-import { isInvalidToken, type Member } from './member.js';
+import { isAuthNotEnabled, isInvalidToken, isTokenMissing, type Member } from './member.js';
 
 export class TokenSource {
   readonly #auth: { username: string; password: string } | undefined;
-  #token: Promise<string> | undefined;
+  #token: Promise<string | undefined> | undefined;
 
   constructor(auth: { username: string; password: string } | undefined) {
     this.#auth = auth;
+  }
+
+  /** Whether this adapter has credentials (a call without a token may still be refused for want of one). */
+  get hasCredentials(): boolean {
+    return this.#auth !== undefined;
   }
 
   /** The token to send, or `undefined` without auth. */
@@ -19,7 +27,12 @@ export class TokenSource {
     const auth = this.#auth;
     if (auth === undefined) return undefined;
     if (this.#token === undefined) {
-      const pending = member.authenticate(auth.username, auth.password, { signal });
+      const pending = member
+        .authenticate(auth.username, auth.password, { signal })
+        .catch((error: unknown): string | undefined => {
+          if (isAuthNotEnabled(error)) return undefined;
+          throw error;
+        });
       this.#token = pending;
       pending.catch(() => {
         if (this.#token === pending) this.#token = undefined;
@@ -48,7 +61,8 @@ export class TokenSource {
     try {
       return await fn(token);
     } catch (error) {
-      if (token === undefined || !isInvalidToken(error)) throw error;
+      const renew = token === undefined ? isTokenMissing(error) : isInvalidToken(error);
+      if (!renew) throw error;
       if (this.#token !== undefined && (await this.#token.catch(() => undefined)) === token)
         this.#token = undefined;
       return fn(await this.token(member, signal));

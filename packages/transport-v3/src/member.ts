@@ -16,18 +16,26 @@ import {
   RaftInternal,
   Unauthorized,
 } from '@etc/protocol';
+import { AuthRefusal, authRefusal } from './auth-refusal.js';
 import type { GrpcConnection, GrpcStream, Metadata, StreamHandlers } from './grpc/connection.js';
 import { GrpcCode, GrpcStatusError, GrpcTransportError } from './grpc/grpc-errors.js';
 import {
   decodeAuthenticate,
+  decodeAuthHeader,
+  decodeAuthNames,
   decodeLeaseGrant,
   decodeMemberAdd,
   decodeMemberChange,
   decodeMemberList,
   decodeRange,
+  decodeRoleGet,
   decodeStatus,
   decodeTxn,
+  encodeAuthEmpty,
   encodeAuthenticate,
+  encodeAuthName,
+  encodeAuthUserPassword,
+  encodeAuthUserRole,
   encodeLeaseGrant,
   encodeLeaseRevoke,
   encodeMemberAdd,
@@ -35,13 +43,17 @@ import {
   encodeMemberRemove,
   encodeMemberUpdate,
   encodeRange,
+  encodeRoleGrantPermission,
+  encodeRoleRevokePermission,
   encodeStatus,
   encodeTxn,
+  type KeyPermission,
   type LeaseGrantResponse,
   type MemberAddResponse,
   type MemberListResponse,
   type RangeRequest,
   type RangeResponse,
+  type ResponseHeader,
   type StatusResponse,
   type TxnRequest,
   type TxnResponse,
@@ -59,6 +71,21 @@ const paths = {
   memberRemove: '/etcdserverpb.Cluster/MemberRemove',
   memberUpdate: '/etcdserverpb.Cluster/MemberUpdate',
   status: '/etcdserverpb.Maintenance/Status',
+  authEnable: '/etcdserverpb.Auth/AuthEnable',
+  authDisable: '/etcdserverpb.Auth/AuthDisable',
+  userAdd: '/etcdserverpb.Auth/UserAdd',
+  userGet: '/etcdserverpb.Auth/UserGet',
+  userList: '/etcdserverpb.Auth/UserList',
+  userDelete: '/etcdserverpb.Auth/UserDelete',
+  userChangePassword: '/etcdserverpb.Auth/UserChangePassword',
+  userGrantRole: '/etcdserverpb.Auth/UserGrantRole',
+  userRevokeRole: '/etcdserverpb.Auth/UserRevokeRole',
+  roleAdd: '/etcdserverpb.Auth/RoleAdd',
+  roleGet: '/etcdserverpb.Auth/RoleGet',
+  roleList: '/etcdserverpb.Auth/RoleList',
+  roleDelete: '/etcdserverpb.Auth/RoleDelete',
+  roleGrantPermission: '/etcdserverpb.Auth/RoleGrantPermission',
+  roleRevokePermission: '/etcdserverpb.Auth/RoleRevokePermission',
 } as const;
 
 /**
@@ -96,6 +123,22 @@ export function isInvalidToken(error: unknown): boolean {
   return typeof error === 'object' && error !== null && invalidTokens.has(error);
 }
 
+/** `Unauthorized` errors made from etcd's "authentication is not enabled" answer to Authenticate. */
+const authOff = new WeakSet<object>();
+
+/** etcd's answer to Authenticate while auth is off: the adapter then goes on without a token. */
+export function isAuthNotEnabled(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && authOff.has(error);
+}
+
+/** `Unauthorized` errors made from etcd's "user name is empty" answer (auth is on, no token was sent). */
+const noToken = new WeakSet<object>();
+
+/** etcd's refusal of a call sent without a token while auth is on. */
+export function isTokenMissing(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && noToken.has(error);
+}
+
 /** How a call's failure is reported: reads and writes differ when the outcome is unknown. */
 export type CallKind = 'read' | 'write';
 
@@ -128,7 +171,12 @@ export function mapGrpcError(error: unknown, kind: CallKind, endpoint: string): 
       case GrpcCode.INVALID_ARGUMENT:
       case GrpcCode.FAILED_PRECONDITION:
         if (/auth|permission|user name/i.test(error.details)) {
-          return new Unauthorized({ errorCode: 110, cause: 'Insufficient credentials' });
+          const unauthorized = new Unauthorized({ errorCode: 110, cause: 'Insufficient credentials' });
+          if (/authentication is not enabled/.test(error.details)) authOff.add(unauthorized);
+          else if (/user name is empty/.test(error.details)) noToken.add(unauthorized);
+          // A token checked before an auth change that etcd applied first: authenticating again helps.
+          else if (/revision of auth store is old/.test(error.details)) invalidTokens.add(unauthorized);
+          return unauthorized;
         }
         break;
       case GrpcCode.UNAVAILABLE:
@@ -273,6 +321,120 @@ export class Member {
       if (error === denied) return { header: undefined };
       throw error;
     }
+  }
+
+  // ---- the Auth service (`v3-auth.ts`); etcd's refusals come as `AuthRefusal` ----
+
+  private auth<T>(
+    path: string,
+    body: Uint8Array,
+    decode: (b: Buffer) => T,
+    kind: CallKind,
+    ctx: CallContext,
+  ) {
+    return this.unary(path, body, decode, kind, ctx, authRefusal);
+  }
+
+  /**
+   * Whether auth is on, asked without credentials (etcd 3.4 has no AuthStatus): Authenticate with
+   * an empty name answers "not enabled" while auth is off and "authentication failed" while it is on.
+   */
+  async authEnabled(ctx: CallContext): Promise<{ enabled: boolean; header: ResponseHeader | undefined }> {
+    try {
+      const answer = await this.auth(
+        paths.authenticate,
+        encodeAuthenticate('', ''),
+        decodeAuthenticate,
+        'read',
+        { signal: ctx.signal },
+      );
+      return { enabled: true, header: answer.header };
+    } catch (error) {
+      if (error instanceof AuthRefusal && error.reason === 'auth not enabled')
+        return { enabled: false, header: undefined };
+      if (error instanceof Unauthorized) return { enabled: true, header: undefined };
+      throw error;
+    }
+  }
+
+  authEnable(ctx: CallContext) {
+    return this.auth(paths.authEnable, encodeAuthEmpty(), decodeAuthHeader, 'write', ctx);
+  }
+
+  authDisable(ctx: CallContext) {
+    return this.auth(paths.authDisable, encodeAuthEmpty(), decodeAuthHeader, 'write', ctx);
+  }
+
+  userAdd(name: string, password: string, ctx: CallContext) {
+    return this.auth(paths.userAdd, encodeAuthUserPassword(name, password), decodeAuthHeader, 'write', ctx);
+  }
+
+  /** The user's roles (`names`). */
+  userGet(name: string, ctx: CallContext) {
+    return this.auth(paths.userGet, encodeAuthName(name), decodeAuthNames, 'read', ctx);
+  }
+
+  userList(ctx: CallContext) {
+    return this.auth(paths.userList, encodeAuthEmpty(), decodeAuthNames, 'read', ctx);
+  }
+
+  userDelete(name: string, ctx: CallContext) {
+    return this.auth(paths.userDelete, encodeAuthName(name), decodeAuthHeader, 'write', ctx);
+  }
+
+  userChangePassword(name: string, password: string, ctx: CallContext) {
+    return this.auth(
+      paths.userChangePassword,
+      encodeAuthUserPassword(name, password),
+      decodeAuthHeader,
+      'write',
+      ctx,
+    );
+  }
+
+  userGrantRole(name: string, role: string, ctx: CallContext) {
+    return this.auth(paths.userGrantRole, encodeAuthUserRole(name, role), decodeAuthHeader, 'write', ctx);
+  }
+
+  userRevokeRole(name: string, role: string, ctx: CallContext) {
+    return this.auth(paths.userRevokeRole, encodeAuthUserRole(name, role), decodeAuthHeader, 'write', ctx);
+  }
+
+  roleAdd(name: string, ctx: CallContext) {
+    return this.auth(paths.roleAdd, encodeAuthName(name), decodeAuthHeader, 'write', ctx);
+  }
+
+  /** The role's permissions (`perms`). */
+  roleGet(name: string, ctx: CallContext) {
+    return this.auth(paths.roleGet, encodeAuthName(name), decodeRoleGet, 'read', ctx);
+  }
+
+  roleList(ctx: CallContext) {
+    return this.auth(paths.roleList, encodeAuthEmpty(), decodeAuthNames, 'read', ctx);
+  }
+
+  roleDelete(name: string, ctx: CallContext) {
+    return this.auth(paths.roleDelete, encodeAuthName(name), decodeAuthHeader, 'write', ctx);
+  }
+
+  roleGrantPermission(name: string, perm: KeyPermission, ctx: CallContext) {
+    return this.auth(
+      paths.roleGrantPermission,
+      encodeRoleGrantPermission(name, perm),
+      decodeAuthHeader,
+      'write',
+      ctx,
+    );
+  }
+
+  roleRevokePermission(name: string, key: string, rangeEnd: string, ctx: CallContext) {
+    return this.auth(
+      paths.roleRevokePermission,
+      encodeRoleRevokePermission(name, key, rangeEnd),
+      decodeAuthHeader,
+      'write',
+      ctx,
+    );
   }
 
   /** Opens the bidirectional Watch stream. */

@@ -43,6 +43,7 @@ import type { ResponseHeader } from './proto/messages.js';
 import type { KvPort } from './v2/snapshot.js';
 import { checkIndex, V2Store } from './v2/store.js';
 import { type AdminPort, type AdminRoute, adminRoute, isWrite, serveAdmin } from './v3-admin.js';
+import { type AuthPort, serveAuth } from './v3-auth.js';
 import { WatchHub } from './watch-hub.js';
 
 /** How long `version()` waits for another member's Status before leaving it out (ms). */
@@ -191,8 +192,9 @@ export class V3Adapter implements Adapter, AdminAdapter {
    * services, on the member in use, through the same layers as keys calls (auth, deadline,
    * failover): members (MemberList, MemberAdd, MemberUpdate, MemberRemove), the leader
    * (Maintenance Status), health (etcdctl's probe) and version. Answers as etcd's v2 API does for
-   * the same situation (see `v3-admin.ts`). `/v2/stats/*` and `/v2/auth/*` reject with
-   * `AdminNotSupported`, anything else with a `TypeError`, before anything is sent.
+   * the same situation (see `v3-admin.ts`); v2 auth (`/v2/auth/*`, `client.auth`) over the v3
+   * Auth service (see `v3-auth.ts`). `/v2/stats/*` rejects with `AdminNotSupported`, anything else
+   * with a `TypeError`, before anything is sent.
    */
   async admin(request: AdminRequest): Promise<AdminResponse> {
     const call = this.#adminCall(request);
@@ -347,6 +349,37 @@ export class V3Adapter implements Adapter, AdminAdapter {
     if (call.operation === 'admin') {
       const route = (call.request as { route: AdminRoute }).route;
       const write = isWrite(route);
+      if (route.op === 'auth') {
+        const done = async (answer: Promise<{ header: ResponseHeader }>) => {
+          answered((await answer).header);
+        };
+        const auth: AuthPort = {
+          authEnabled: async () => {
+            const probe = await member.authEnabled({ signal });
+            if (probe.header !== undefined) answered(probe.header);
+            return probe.enabled;
+          },
+          authEnable: () => done(send((ctx) => member.authEnable(ctx), true)),
+          authDisable: () => done(send((ctx) => member.authDisable(ctx), true)),
+          userAdd: (name, password) => done(send((ctx) => member.userAdd(name, password, ctx), true)),
+          userGet: async (name) => (await send((ctx) => member.userGet(name, ctx))).names,
+          userList: async () => (await send((ctx) => member.userList(ctx))).names,
+          userDelete: (name) => done(send((ctx) => member.userDelete(name, ctx), true)),
+          userChangePassword: (name, password) =>
+            done(send((ctx) => member.userChangePassword(name, password, ctx), true)),
+          userGrantRole: (name, role) => done(send((ctx) => member.userGrantRole(name, role, ctx), true)),
+          userRevokeRole: (name, role) => done(send((ctx) => member.userRevokeRole(name, role, ctx), true)),
+          roleAdd: (name) => done(send((ctx) => member.roleAdd(name, ctx), true)),
+          roleGet: async (name) => (await send((ctx) => member.roleGet(name, ctx))).perms,
+          roleList: async () => (await send((ctx) => member.roleList(ctx))).names,
+          roleDelete: (name) => done(send((ctx) => member.roleDelete(name, ctx), true)),
+          roleGrantPermission: (name, perm) =>
+            done(send((ctx) => member.roleGrantPermission(name, perm, ctx), true)),
+          roleRevokePermission: (name, key, end) =>
+            done(send((ctx) => member.roleRevokePermission(name, key, end, ctx), true)),
+        };
+        return serveAuth(route.auth, auth, this.layout);
+      }
       const port: AdminPort = {
         endpoint: member.url,
         memberList: () => send((ctx) => member.memberList(ctx)),

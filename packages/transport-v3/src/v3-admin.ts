@@ -2,9 +2,9 @@
  * The administration seam of `@etc/protocol` (`AdminAdapter`) over etcd's v3 Cluster and
  * Maintenance services: the requests `client.cluster` sends (`/v2/members...`, `/health`,
  * `/version`) are answered with what etcd's v2 API answers for the same situation (status, JSON
- * body, error message), so `client.cluster` behaves on `etcdV3()` as on `etcd()`. What only the
- * v2 API can answer (`/v2/stats/*`) and v2 auth (`/v2/auth/*`) are refused with
- * `AdminNotSupported` before anything is sent.
+ * body, error message), so `client.cluster` behaves on `etcdV3()` as on `etcd()`. v2 auth
+ * (`/v2/auth/*`, `client.auth`) is routed to `v3-auth.ts` (the v3 Auth service). What only the v2
+ * API can answer (`/v2/stats/*`) is refused with `AdminNotSupported` before anything is sent.
  */
 import { AdminNotSupported, type AdminRequest, HTTPError, type WireResponse } from '@etc/protocol';
 import { describe } from '@etc/protocol/internal';
@@ -14,6 +14,7 @@ import type {
   MemberListResponse,
   StatusResponse,
 } from './proto/messages.js';
+import { type AuthRoute, authRoute, isAuthWrite } from './v3-auth.js';
 
 /** One administration request, checked and routed (see `adminRoute`). */
 export type AdminRoute =
@@ -23,10 +24,12 @@ export type AdminRoute =
   | { op: 'update'; id: bigint; peerUrls: string[] }
   | { op: 'remove'; id: bigint }
   | { op: 'health' }
-  | { op: 'version' };
+  | { op: 'version' }
+  | { op: 'auth'; auth: AuthRoute };
 
 /** Whether a route changes the cluster (a write: never resent once it may have left). */
 export function isWrite(route: AdminRoute): boolean {
+  if (route.op === 'auth') return isAuthWrite(route.auth);
   return route.op === 'add' || route.op === 'update' || route.op === 'remove';
 }
 
@@ -70,8 +73,8 @@ function memberIdOf(segment: string, request: AdminRequest): bigint {
 
 /**
  * Checks and routes one administration request before anything is sent: `AdminNotSupported` for
- * `/v2/stats/*` and `/v2/auth/*` (etcd 3.6 has no v2 API, and v3 keeps no such counters), a
- * `TypeError` for anything else `client.cluster` does not send.
+ * `/v2/stats/*` (etcd 3.6 has no v2 API, and v3 keeps no such counters), a `TypeError` for
+ * anything else `client.cluster` and `client.auth` do not send.
  */
 export function adminRoute(request: AdminRequest): AdminRoute {
   const { method, path } = request;
@@ -85,9 +88,8 @@ export function adminRoute(request: AdminRequest): AdminRoute {
         'which etcd 3.6 no longer has, and the v3 API keeps no such counters',
     );
   }
-  if (path.startsWith('/v2/auth')) {
-    throw notV3(`${method} ${path}`, 'v2 auth (users, roles) is not mapped onto the v3 Auth service');
-  }
+  const auth = authRoute(request);
+  if (auth !== undefined) return { op: 'auth', auth };
   if (method === 'GET' && path === '/health') return { op: 'health' };
   if (method === 'GET' && path === '/version') return { op: 'version' };
   if (path === '/v2/members') {
@@ -104,7 +106,7 @@ export function adminRoute(request: AdminRequest): AdminRoute {
   }
   throw new TypeError(
     `admin request ${describe(method)} ${describe(path)} is not one the v3 adapter serves ` +
-      '(GET/POST /v2/members, GET /v2/members/leader, PUT/DELETE /v2/members/<id>, GET /health, GET /version)',
+      '(GET/POST /v2/members, GET /v2/members/leader, PUT/DELETE /v2/members/<id>, GET /health, GET /version, /v2/auth/...)',
   );
 }
 
@@ -149,6 +151,8 @@ export function clusterVersionOf(versions: readonly string[]): string {
  */
 export async function serveAdmin(route: AdminRoute, port: AdminPort): Promise<WireResponse> {
   switch (route.op) {
+    case 'auth':
+      throw new TypeError('v2 auth requests are served by serveAuth (v3-auth.ts)');
     case 'members': {
       const list = await port.memberList();
       return answer(200, { members: list.members.map(memberJson) });

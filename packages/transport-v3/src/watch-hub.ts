@@ -17,6 +17,7 @@ import {
   type EtcdResult,
   type GetRequest,
   RaftInternal,
+  Unauthorized,
 } from '@etc/protocol';
 import type { TokenSource } from './auth.js';
 import type { GrpcStream } from './grpc/connection.js';
@@ -31,6 +32,24 @@ import {
 } from './proto/messages.js';
 import { historyMatch, liveMatch, translate, type V2Event } from './v2/events.js';
 import { Ecode, v2Error } from './v2/v2-errors.js';
+
+/** etcd's reason for a watch it refuses for the user's permissions. */
+function isPermissionDenied(reason: string): boolean {
+  return /permission denied/.test(reason);
+}
+
+/** etcd's reason for a watch it refuses for the stream's token: none, unknown, or older than an auth change. */
+function isTokenRefused(reason: string): boolean {
+  return /user name is empty|invalid auth token|revision of auth store is old/.test(reason);
+}
+
+/** Errors of waits whose stream was replaced for its token: `wait` runs them once more. */
+const restarts = new WeakSet<object>();
+
+/** A watch etcd refused for auth, not for what it watches. */
+function isAuthRefused(reason: string): boolean {
+  return isPermissionDenied(reason) || isTokenRefused(reason);
+}
 
 /** How many recent events the shared watcher keeps for waits that arrive just after them. */
 const BUFFERED_EVENTS = 1000;
@@ -137,6 +156,10 @@ function byRevision(events: readonly Event[]): Event[][] {
 export class WatchHub {
   private stream: GrpcStream | undefined;
   private opening: Promise<GrpcStream> | undefined;
+  /** Streams replaced because etcd refused their token (their end is not the waits' concern). */
+  private readonly replaced = new WeakSet<GrpcStream>();
+  /** The token the open stream was opened with (`undefined`: none, e.g. while etcd's auth was off). */
+  private streamToken: string | undefined;
   private readonly handlers = new Map<number, Handler>();
   private shared: Shared | undefined;
   private nextId = 1;
@@ -161,6 +184,20 @@ export class WatchHub {
    * header of each answer from etcd (the cluster-id check).
    */
   async wait(
+    request: GetRequest,
+    signal: AbortLike,
+    answered: (header: ResponseHeader) => void,
+  ): Promise<EtcdResult> {
+    try {
+      return await this.waitOnce(request, signal, answered);
+    } catch (error) {
+      // The stream was replaced for its auth token (see `watchRefused`): once more, on the new one.
+      if (!restarts.has(error as object)) throw error;
+      return this.waitOnce(request, signal, answered);
+    }
+  }
+
+  private async waitOnce(
     request: GetRequest,
     signal: AbortLike,
     answered: (header: ResponseHeader) => void,
@@ -208,6 +245,10 @@ export class WatchHub {
           const joined = shared.onCreated;
           shared.onCreated = [];
           for (const tell of joined) tell(response.header);
+        }
+        if (response.canceled && isAuthRefused(response.cancelReason)) {
+          shared.fail(this.watchRefused(response.cancelReason));
+          return;
         }
         if (response.compactRevision > 0 || response.canceled) {
           // It fell behind a compaction or etcd dropped it: its waits start over elsewhere.
@@ -340,6 +381,10 @@ export class WatchHub {
               return;
             }
           }
+          if (response.canceled && isAuthRefused(response.cancelReason)) {
+            w.settle(this.watchRefused(response.cancelReason));
+            return;
+          }
           if (response.canceled) {
             const cause = response.cancelReason || 'watch canceled by etcd';
             w.settle(new RaftInternal({ errorCode: 300, cause }));
@@ -360,6 +405,41 @@ export class WatchHub {
       });
       signal.addEventListener('abort', onAbort, { once: true });
       this.send(signal, id, since, { fail: (error) => w.settle(error) });
+    });
+  }
+
+  /**
+   * The error for a watch etcd refused for auth (`reason`). A stream whose token etcd no longer
+   * takes, or that was opened without one (etcd's auth was off then) while the adapter has
+   * credentials, is replaced: the token is fetched again and the waits move on (`ConnectionError`,
+   * which failover sends again). Otherwise `Unauthorized`; for a permission refusal saying what
+   * waits need: every wait watches the whole tree, so a user whose roles cover only part of it
+   * cannot wait.
+   */
+  private watchRefused(reason: string): Unauthorized | ConnectionError {
+    const stream = this.stream;
+    const stale = isTokenRefused(reason) || this.streamToken === undefined;
+    if (stream !== undefined && stale && this.tokens.hasCredentials) {
+      this.tokens.forget();
+      const error = new ConnectionError(
+        `${this.member.url} refused a watch for the stream's auth token (${reason}); a new stream authenticates`,
+        { endpoint: this.member.url },
+      );
+      restarts.add(error);
+      // Every watcher of the stream goes with it; their waits start again on a new one (`wait`).
+      this.stream = undefined;
+      this.replaced.add(stream);
+      this.failAll(error);
+      stream.cancel();
+      return error;
+    }
+    if (!isPermissionDenied(reason))
+      return new Unauthorized({ errorCode: 110, cause: 'Insufficient credentials' });
+    return new Unauthorized({
+      errorCode: 110,
+      cause:
+        `Insufficient credentials: etcd refused a watch of the whole tree (${this.layout.treeStart}...), ` +
+        'which every wait of etcdV3 needs (read permission on all of it, e.g. the v2 pattern /*)',
     });
   }
 
@@ -389,6 +469,7 @@ export class WatchHub {
     this.opening ??= (async () => {
       const member = this.member;
       const token = await this.tokens.token(member, signal);
+      this.streamToken = token;
       const stream = member.watch(
         { token },
         {
@@ -411,10 +492,20 @@ export class WatchHub {
     } catch {
       return;
     }
-    this.handlers.get(response.watchId)?.onResponse(response);
+    const handler = this.handlers.get(response.watchId);
+    if (handler === undefined && response.canceled && isAuthRefused(response.cancelReason)) {
+      // etcd 3.4.23 names no watch in this refusal (id -1); every watcher here covers the whole
+      // tree on one stream, so what refused one refuses all of them.
+      const refused = this.watchRefused(response.cancelReason);
+      for (const each of [...this.handlers.values()]) each.fail(refused);
+      return;
+    }
+    handler?.onResponse(response);
   }
 
   private onEnd(stream: GrpcStream, error: unknown, url: string): void {
+    // A stream replaced for its token: its watchers are gone already, the new stream's stay.
+    if (this.replaced.has(stream)) return;
     if (this.stream === stream) this.stream = undefined;
     let reason =
       error === undefined

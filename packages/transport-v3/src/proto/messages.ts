@@ -534,3 +534,96 @@ export function decodeStatus(buf: Uint8Array): StatusResponse {
   }
   return out;
 }
+
+// ---- Auth service (etcd 3.4 `rpc.proto` Auth*Request/Response, `auth.proto` Permission) ----
+
+/** `authpb.Permission.Type`. */
+export const PermissionType = { READ: 0, WRITE: 1, READWRITE: 2 } as const;
+
+/** `authpb.Permission`: a key (with `rangeEnd` empty) or the range `[key, rangeEnd)`. */
+export interface KeyPermission {
+  /** 0 read, 1 write, 2 read and write. */
+  permType: number;
+  key: string;
+  rangeEnd: string;
+}
+
+/** A request whose only field is one name (`UserGet`, `UserDelete`, `RoleAdd`, `RoleGet`, `RoleDelete`). */
+export function encodeAuthName(name: string): Buffer {
+  return new ProtoWriter().bytes(1, name).finish();
+}
+
+/** The requests without fields (`AuthEnable`, `AuthDisable`, `UserList`, `RoleList`). */
+export function encodeAuthEmpty(): Buffer {
+  return new ProtoWriter().finish();
+}
+
+/** `AuthUserAddRequest` and `AuthUserChangePasswordRequest`: name 1, password 2. */
+export function encodeAuthUserPassword(name: string, password: string): Buffer {
+  return new ProtoWriter().bytes(1, name).bytes(2, password).finish();
+}
+
+/** `AuthUserGrantRoleRequest` (user 1, role 2) and `AuthUserRevokeRoleRequest` (name 1, role 2). */
+export function encodeAuthUserRole(user: string, role: string): Buffer {
+  return new ProtoWriter().bytes(1, user).bytes(2, role).finish();
+}
+
+/** `AuthRoleGrantPermissionRequest`: the role (name 1) and one permission (perm 2). */
+export function encodeRoleGrantPermission(role: string, perm: KeyPermission): Buffer {
+  const body = new ProtoWriter().uint(1, perm.permType).bytes(2, perm.key).bytes(3, perm.rangeEnd).finish();
+  return new ProtoWriter().bytes(1, role).message(2, body).finish();
+}
+
+/** `AuthRoleRevokePermissionRequest`: role 1, key 2, range_end 3 (etcd removes every entry of that range). */
+export function encodeRoleRevokePermission(role: string, key: string, rangeEnd: string): Buffer {
+  return new ProtoWriter().bytes(1, role).bytes(2, key).bytes(3, rangeEnd).finish();
+}
+
+/** An Auth response that carries nothing but its header (every change). */
+export function decodeAuthHeader(buf: Uint8Array): { header: ResponseHeader } {
+  const r = new ProtoReader(buf);
+  const out = { header: emptyHeader };
+  for (let f = r.next(); f !== 0; f = r.next()) {
+    if (f === 1) out.header = readHeader(r.sub());
+    else r.skip();
+  }
+  return out;
+}
+
+/**
+ * `AuthUserGetResponse` (roles 2), `AuthUserListResponse` (users 2) and `AuthRoleListResponse`
+ * (roles 2): the header and a list of names.
+ */
+export function decodeAuthNames(buf: Uint8Array): { header: ResponseHeader; names: string[] } {
+  const r = new ProtoReader(buf);
+  const out: { header: ResponseHeader; names: string[] } = { header: emptyHeader, names: [] };
+  for (let f = r.next(); f !== 0; f = r.next()) {
+    if (f === 1) out.header = readHeader(r.sub());
+    else if (f === 2) out.names.push(r.string());
+    else r.skip();
+  }
+  return out;
+}
+
+function readPermission(r: ProtoReader): KeyPermission {
+  const p: KeyPermission = { permType: 0, key: '', rangeEnd: '' };
+  for (let f = r.next(); f !== 0; f = r.next()) {
+    if (f === 1) p.permType = r.varint();
+    else if (f === 2) p.key = r.string();
+    else if (f === 3) p.rangeEnd = r.string();
+    else r.skip();
+  }
+  return p;
+}
+
+/** `AuthRoleGetResponse`: the header and the role's permissions (perm 2), in etcd's order. */
+export function decodeRoleGet(buf: Uint8Array): { header: ResponseHeader; perms: KeyPermission[] } {
+  const r = new ProtoReader(buf);
+  const out: { header: ResponseHeader; perms: KeyPermission[] } = { header: emptyHeader, perms: [] };
+  for (let f = r.next(); f !== 0; f = r.next()) {
+    if (f === 1) out.header = readHeader(r.sub());
+    else if (f === 2) out.perms.push(readPermission(r.sub()));
+    else r.skip();
+  }
+  return out;
+}
