@@ -22,6 +22,7 @@ adapterContract(
       ...(timeout === undefined ? {} : { timeout }),
     }),
   }),
-  // No administration surface yet (members, stats, auth): the v3 API has its own, not mapped yet.
-  { admin: false },
+  // The administration seam too: members, version, health and auth over v3 (transport-v3's
+  // v3-admin and v3-auth suites test the rest, and `stats`, which v3 does not keep).
+  { admin: true },
 );
