@@ -44,7 +44,7 @@ export interface ImportOptions {
    * parents made, and directories are remembered to write each once).
    */
   flat?: boolean | undefined;
-  /** Transactions sent at once (default 8): etcd batches concurrent writes into fewer disk syncs. */
+  /** Transactions sent at once (default 16): etcd batches concurrent writes into fewer disk syncs. */
   inFlight?: number | undefined;
   /**
    * Called after each transaction with the nodes written so far and the nodes to write (of nodes
@@ -78,7 +78,7 @@ export interface ImportSummary {
 const importRecord = JSON.stringify({ action: 'import', key: '/', refresh: true });
 
 const DEFAULT_MAX_OPS = 128;
-const DEFAULT_IN_FLIGHT = 8;
+const DEFAULT_IN_FLIGHT = 16;
 const DEFAULT_MAX_BYTES = 1.5 * 1024 * 1024;
 const FRAMING_MARGIN = 16 * 1024;
 /** Bytes an operation adds beyond its key and value (field tags, lengths, lease, nesting). */

@@ -2,7 +2,7 @@
 import { Directory, Value } from '@etc/client';
 import { afterAll, expect, inject, it } from 'vitest';
 import { importV2Tree } from './import.js';
-import { type StoredNode, storedNodes } from './stored-nodes.js';
+import { pageLimit, type StoredNode, storedNodes } from './stored-nodes.js';
 import { V3Adapter } from './v3-adapter.js';
 
 const url = inject('etcdUrl');
@@ -48,6 +48,10 @@ it('every stored node in key order, page by page at one revision, decoded as etc
   expect(await all(5_000)).toEqual(want);
   // Pages of 2 (the action record `P//event` is in the range and left out): the same nodes.
   expect(await all(2)).toEqual(want);
+  // Pages sized by bytes (a few bytes: 100 keys a page after the first): the same nodes.
+  const bytesPaged: StoredNode[] = [];
+  for await (const node of storedNodes(adapter, { pageBytes: 10 })) bytesPaged.push(node);
+  expect(bytesPaged).toEqual(want);
   // A re-import after the first page (only /zzz: the rest is deleted) is not seen by the rest of
   // the walk: every page is read at the revision of the first.
   const walk = storedNodes(adapter, { pageSize: 1 });
@@ -57,5 +61,18 @@ it('every stored node in key order, page by page at one revision, decoded as etc
   for await (const node of walk) rest.push(node);
   expect([first.value, ...rest]).toEqual(want);
   await expect(storedNodes(adapter, { pageSize: 0 }).next()).rejects.toThrow(RangeError);
+  await expect(storedNodes(adapter, { pageBytes: 0 }).next()).rejects.toThrow(RangeError);
   await expect(storedNodes({} as V3Adapter).next()).rejects.toThrow(TypeError);
+});
+
+it('pages of about pageBytes: 2,000 keys first, then as many as the bytes per key so far allow, 100 to pageSize', () => {
+  expect(pageLimit(20_000, 4 * 1024 * 1024, 0, 0)).toBe(2_000);
+  expect(pageLimit(500, 4 * 1024 * 1024, 0, 0)).toBe(500);
+  // 200 bytes a key: 20,971 fit in 4 MiB, capped at pageSize.
+  expect(pageLimit(20_000, 4 * 1024 * 1024, 2_000, 400_000)).toBe(20_000);
+  // 1 MiB a key: 4 fit, but a page has at least 100 (or pageSize when smaller).
+  expect(pageLimit(20_000, 4 * 1024 * 1024, 10, 10 * 1024 * 1024)).toBe(100);
+  expect(pageLimit(50, 4 * 1024 * 1024, 10, 10 * 1024 * 1024)).toBe(50);
+  // 10 KiB a key: 409.
+  expect(pageLimit(20_000, 4 * 1024 * 1024, 100, 100 * 10 * 1024)).toBe(409);
 });

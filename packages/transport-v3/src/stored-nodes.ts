@@ -19,13 +19,35 @@ export interface StoredNode {
 
 /** Options of `storedNodes()`. */
 export interface StoredNodesOptions {
-  /** Keys read per request (default 5,000). */
+  /** At most this many keys per request (default 20,000). */
   pageSize?: number | undefined;
+  /**
+   * About this many bytes of keys and values per request (default 4 MiB): after the first page
+   * (at most 2,000 keys), each asks for as many keys as the pages so far suggest fit in it, so a
+   * tree of large values is read in pages of fewer keys (at least 100).
+   */
+  pageBytes?: number | undefined;
+}
+
+const DEFAULT_PAGE_SIZE = 20_000;
+const DEFAULT_PAGE_BYTES = 4 * 1024 * 1024;
+const FIRST_PAGE = 2_000;
+const LEAST_PAGE = 100;
+
+/**
+ * The keys to ask for in the next page: at most `pageSize`; the first page at most 2,000, then
+ * as many as fit in `pageBytes` at the bytes per key of the pages so far, but at least 100.
+ */
+export function pageLimit(pageSize: number, pageBytes: number, keysRead: number, bytesRead: number): number {
+  if (keysRead === 0) return Math.min(pageSize, FIRST_PAGE);
+  const fit = Math.floor(pageBytes / Math.max(1, bytesRead / keysRead));
+  return Math.min(pageSize, Math.max(LEAST_PAGE, fit));
 }
 
 /**
  * Every node stored under the adapter's prefix (hidden ones too), in v3 key order (a directory
- * before what it holds), read in pages of `pageSize` keys, all at the revision of the first page
+ * before what it holds), read in pages of about `pageBytes` (at most `pageSize` keys), all at the
+ * revision of the first page
  * (a consistent tree while writes go on; a compaction past it in between rejects with etcd's
  * error). Memory is two pages (the next one is read while this one is handed out), whatever the
  * size of the tree.
@@ -36,16 +58,22 @@ export async function* storedNodes(
 ): AsyncGenerator<StoredNode, void, undefined> {
   const access = kvAccess.get(target);
   if (access === undefined) throw new TypeError('storedNodes(): the target must be a V3Adapter');
-  const pageSize = options.pageSize ?? 5_000;
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   if (!Number.isSafeInteger(pageSize) || pageSize < 1)
     throw new RangeError('storedNodes(): pageSize must be an integer >= 1');
+  const pageBytes = options.pageBytes ?? DEFAULT_PAGE_BYTES;
+  if (!(pageBytes > 0)) throw new RangeError('storedNodes(): pageBytes must be > 0');
   const layout = target.layout;
   let revision: number | undefined;
+  // What the pages so far held: the next page's size follows their bytes per key.
+  let keysRead = 0;
+  let bytesRead = 0;
+  const limit = () => pageLimit(pageSize, pageBytes, keysRead, bytesRead);
   const read = (from: string) =>
     access(
       {
         run: (kv) =>
-          kv.range({ key: from, rangeEnd: layout.treeEnd, limit: pageSize, revision }).then((answer) => ({
+          kv.range({ key: from, rangeEnd: layout.treeEnd, limit: limit(), revision }).then((answer) => ({
             kvs: answer.kvs,
             more: answer.more,
             revision: answer.header.revision,
@@ -60,6 +88,8 @@ export async function* storedNodes(
     const page = await next;
     next = undefined;
     revision ??= page.revision;
+    for (const kv of page.kvs) bytesRead += kv.key.length + kv.value.length;
+    keysRead += page.kvs.length;
     const last = page.kvs[page.kvs.length - 1];
     // The next page is asked for before this one is handed out: etcd reads it meanwhile.
     if (page.more && last !== undefined) {
