@@ -1,5 +1,8 @@
-import { Presets, SingleBar } from 'cli-progress';
+import cliProgress from 'cli-progress';
 import type { Io } from './io.js';
+
+// A CommonJS module: Node's named exports of it leave `Format` out.
+const { Format, Presets, SingleBar } = cliProgress;
 
 /** Progress of a long copy (`migrate`): keys written of the total, on stderr. */
 export interface Progress {
@@ -19,13 +22,21 @@ export interface Progress {
  * left. Otherwise (a pipe, a log file), plain lines, `migrate: 1280/12800 keys (10%)`, at most one
  * per tenth of the total and the last one.
  */
-export function progressFor(io: Io, total: number): Progress {
+export function progressFor(io: Io, total: number, exact = true): Progress {
   const stderr = io.stderr as Io['stderr'] & { isTTY?: boolean };
   if (stderr.isTTY === true) {
+    // While the tree is still being read the total is what has arrived so far: no time left yet.
+    const known = 'migrate [{bar}] {value}/{total} keys | {rate} keys/s | {eta_formatted} left';
+    const growing = 'migrate [{bar}] {value}/{total} keys read so far | {rate} keys/s';
     const bar = new SingleBar(
       {
         stream: stderr,
-        format: 'migrate [{bar}] {value}/{total} keys | {rate} keys/s | {eta_formatted} left',
+        format: (options, params, payload: { exact?: boolean }) =>
+          Format.Formatter(
+            { ...options, format: payload.exact === false ? growing : known },
+            params,
+            payload,
+          ),
         hideCursor: true,
         clearOnComplete: false,
         etaBuffer: 20,
@@ -33,14 +44,15 @@ export function progressFor(io: Io, total: number): Progress {
       Presets.shades_classic,
     );
     const started = Date.now();
-    bar.start(total, 0, { rate: 0 });
+    // A total of 0 draws a full bar: at least 1 until the first keys are read.
+    bar.start(exact ? total : Math.max(total, 1), 0, { rate: 0, exact });
     let stopped = false;
     return {
       inPlace: true,
-      update(done, all) {
+      update(done, all, exact = true) {
         const seconds = (Date.now() - started) / 1000;
-        bar.setTotal(all);
-        bar.update(done, { rate: seconds > 0 ? Math.round(done / seconds) : 0 });
+        bar.setTotal(exact ? all : Math.max(all, 1));
+        bar.update(done, { rate: seconds > 0 ? Math.round(done / seconds) : 0, exact });
       },
       stop() {
         if (stopped) return;

@@ -236,29 +236,35 @@ describe('etcctl migrate', () => {
         );
         let stdout = '';
         let stderr = '';
-        let again: ReturnType<typeof setInterval> | undefined;
+        let acknowledged = false;
         const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          const first = !stdout.startsWith('snapshot: ');
           stdout += chunk;
-          if (!stdout.startsWith('snapshot: ') || !stdout.endsWith('\n')) return;
+          if (!first || !stdout.startsWith('snapshot: ')) return;
           // Its first request to the target is held by the proxy now (or soon): interrupt.
           child.kill('SIGINT');
-          if (interrupts === 1) setImmediate(() => proxy.resume());
-          // Signals that arrive together count as one: repeat until it ends (more change nothing).
-          else again = setInterval(() => child.kill('SIGINT'), 100);
         });
         child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
           stderr += chunk;
+          if (acknowledged || !/^migrate: SIGINT: stopping after the transactions in flight/m.test(stderr))
+            return;
+          acknowledged = true;
+          // It took the signal: let what is in flight through, or send a second signal.
+          if (interrupts === 1) proxy.resume();
+          else child.kill('SIGINT');
         });
         child.on('close', (code) => {
           clearTimeout(timer);
-          clearInterval(again);
           resolve({ code, stdout, stderr });
         });
       });
     try {
       const once = await started(1);
       expect(once.code).toBe(130);
+      expect(once.stderr).toMatch(
+        /^migrate: SIGINT: stopping after the transactions in flight \(a second signal stops at once\)$/m,
+      );
       expect(once.stderr).toMatch(
         /^migrate: interrupted after \d+ of 19 keys: the copy is incomplete; run migrate again to complete it$/m,
       );

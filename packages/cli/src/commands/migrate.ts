@@ -478,7 +478,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       ]);
       return;
     }
-    progress = progressFor(ctx.io, tree.size);
+    progress = progressFor(ctx.io, tree.size, tree.ended);
     // The snapshot's line once the tree is read: at once, unless a bar is being drawn (then after it).
     let snapshotShown = false;
     const showSnapshot = () => {
@@ -491,6 +491,15 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     const started = Date.now();
     let written = 0;
     let done: Awaited<ReturnType<typeof importV2Tree>>;
+    // The first signal during the copy is answered at once: what happens now, and how to hurry it.
+    const stopping = () => {
+      if (!(ctx.signal.reason instanceof Interrupted)) return;
+      progress?.stop();
+      ctx.warn([
+        `migrate: ${ctx.signal.reason.signalName}: stopping after the transactions in flight (a second signal stops at once)`,
+      ]);
+    };
+    ctx.signal.addEventListener('abort', stopping, { once: true });
     try {
       done = await importV2Tree(adapter, digestedArriving(tree, digest) as AsyncIterable<ImportNode>, {
         flat: true,
@@ -501,6 +510,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
         },
       });
     } catch (error) {
+      ctx.signal.removeEventListener('abort', stopping);
       stopReading.abort();
       await reading?.catch(() => {});
       progress.stop();
@@ -518,6 +528,7 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       ]);
       throw new CliError(interruptedStatus(ctx.signal));
     }
+    ctx.signal.removeEventListener('abort', stopping);
     progress.stop();
     progress = undefined;
     await reading;
