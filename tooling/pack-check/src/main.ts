@@ -154,6 +154,34 @@ async function main() {
         process.stdout.write(stdout);
       }
     });
+    await step('etcctl, the installed bin of @etc/cli', async () => {
+      const etcctl = join(project, 'node_modules', '.bin', 'etcctl');
+      const version = await sh(etcctl, ['--version'], project);
+      const cli = JSON.parse(
+        await readFile(join(project, 'node_modules', '@etc', 'cli', 'package.json'), 'utf8'),
+      );
+      if (!version.stdout.startsWith(`etcctl version: ${cli.version}\n`)) {
+        throw new Error(`etcctl --version printed ${JSON.stringify(version.stdout)}`);
+      }
+      const help = await sh(etcctl, ['migrate', '--help'], project);
+      if (!help.stdout.includes('--to-prefix')) throw new Error('etcctl migrate --help lacks --to-prefix');
+      // Nothing listens on port 9 of the loopback: no member answers, status 2, one line, no stack.
+      const unreachable = await run(etcctl, ['--endpoints', 'http://127.0.0.1:9', 'get', '/x'], {
+        cwd: project,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
+      );
+      if (
+        unreachable.code !== 2 ||
+        !/^Error: /.test(unreachable.stderr) ||
+        /\n\s+at /.test(unreachable.stderr)
+      ) {
+        throw new Error(
+          `etcctl against no etcd: status ${unreachable.code}, ${JSON.stringify(unreachable.stderr)}`,
+        );
+      }
+    });
     await step('tsc --noEmit of smoke.ts against the installed .d.ts', () =>
       sh(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], project),
     );
