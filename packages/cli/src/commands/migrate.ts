@@ -514,18 +514,14 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
       stopReading.abort();
       await reading?.catch(() => {});
       progress.stop();
-      const of = tree.ended ? `${tree.size}` : `at least ${tree.size}`;
-      if (!ctx.signal.aborted) {
-        if (written > 0) {
-          ctx.warn([
-            `migrate: stopped after ${written} of ${of} keys: the copy is incomplete; run migrate again to complete it`,
-          ]);
-        }
-        throw error;
+      const interrupted = ctx.signal.aborted;
+      if (interrupted || written > 0) {
+        const of = tree.ended ? `${tree.size}` : `at least ${tree.size}`;
+        ctx.warn([
+          `migrate: ${interrupted ? 'interrupted' : 'stopped'} after ${written} of ${of} keys: the copy is incomplete; run migrate again to complete it`,
+        ]);
       }
-      ctx.warn([
-        `migrate: interrupted after ${written} of ${of} keys: the copy is incomplete; run migrate again to complete it`,
-      ]);
+      if (!interrupted) throw error;
       throw new CliError(interruptedStatus(ctx.signal));
     }
     ctx.signal.removeEventListener('abort', stopping);
@@ -533,13 +529,12 @@ async function migrate(ctx: Context, options: MigrateOptions): Promise<void> {
     progress = undefined;
     await reading;
     showSnapshot();
-    const count = tree.size;
     const seconds = (Date.now() - started) / 1000;
     ctx.print([
       `migrated ${plural(done.files, 'file')} and ${plural(done.dirs, 'directory', 'directories')} (${plural(done.leases, 'lease')}) in ${plural(done.batches, 'transaction')} to ${where} (revision ${done.revision}, ${seconds.toFixed(1)} s); deleted ${plural(done.deleted, 'key')} the v2 tree does not have`,
     ]);
-    // The walk that wrote took the digest only if it ran to its end (it did: it resolved).
-    await verify(ctx, tree, digest.count === count ? digest : tree.digest(), () => storedNodes(adapter));
+    // The import resolved: it read every node, so the digest taken as they went by is whole.
+    await verify(ctx, tree, digest, () => storedNodes(adapter));
     if (feed === undefined) {
       if (ctx.signal.aborted) throw new CliError(interruptedStatus(ctx.signal));
       return;

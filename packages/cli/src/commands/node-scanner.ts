@@ -271,10 +271,8 @@ export class NodeScanner {
 
   /** A value begins at `at` in `top`: checks one may, and what comes after it. */
   #value(at: number, top: Frame | undefined): void {
-    if (top === undefined) {
-      if (this.#done) this.#fail(at, 'more after the answer');
-      return;
-    }
+    // The top-level value (what follows it was refused before the token was looked at).
+    if (top === undefined) return;
     if (top.expect !== Expect.Value && top.expect !== Expect.ValueOrEnd)
       this.#fail(at, 'an unexpected value');
     top.expect = Expect.CommaOrEnd;
